@@ -1,0 +1,8 @@
+"""Make the collection importable as ansible_collections.hapair.cluster."""
+import os
+import sys
+
+_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_COLLECTIONS = os.path.join(_TOP, ".collections")
+if _COLLECTIONS not in sys.path:
+    sys.path.insert(0, _COLLECTIONS)
