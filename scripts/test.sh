@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's tests, as CI runs them (as root, on Debian 12):
+#   scripts/test.sh           setup, fast tier, linters, then the lab (Molecule)
+#   scripts/test.sh --fast    setup, fast tier and linters only (no VM)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+fast_only=no
+[ "${1:-}" = "--fast" ] && fast_only=yes
+
+bash scripts/setup.sh
+export PATH="$top/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$top/ansible.cfg"
+results=$top/tests/output/junit
+rm -rf "$results" && mkdir -p "$results"
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+
+step "fast tier: unit tests, rendering, invalid inventories"
+start=$SECONDS
+python -m pytest tests/unit tests/fast -q -p no:cacheprovider --junitxml="$results/fast.xml"
+echo "fast tier: $((SECONDS - start)) s"
+
+step "linters: yamllint, ansible-lint (production), ansible-test sanity"
+start=$SECONDS
+bash scripts/lint.sh
+echo "linters: $((SECONDS - start)) s"
+
+if [ "$fast_only" = no ]; then
+  step "lab: Molecule scenario on two QEMU nodes"
+  start=$SECONDS
+  HAPAIR_JUNIT_DIR=$results molecule test
+  echo "lab: $((SECONDS - start)) s"
+fi
+
+python3 scripts/junit_summary.py "$results"
