@@ -149,7 +149,7 @@ class NspawnBackend(Backend):
 
     def _check_helper(self):
         helper = self.p["net_helper"]
-        if not self.ops.check_mode and not os.access(helper, os.X_OK):
+        if not os.access(helper, os.X_OK):
             self.ops.fail("The guest network helper %s is missing: the guest would start without "
                           "its address. Install it with role hapair.cluster.vserver_host." % helper)
 
