@@ -67,8 +67,8 @@ options:
     default: nspawn
   root:
     description:
-      - Folder holding the guest trees, on the shared (DRBD) filesystem. It must exist: the module never
-        creates it, so that nothing is written under the mountpoint of a node where the filesystem is
+      - Folder holding the guest trees, on the shared (DRBD) filesystem. It must exist (the module never
+        creates it), so that nothing is written under the mountpoint of a node where the filesystem is
         not mounted.
     type: path
     default: /srv/vservers
@@ -173,7 +173,7 @@ requirements:
   - debootstrap on the node when a tree or template must be debootstrapped
   - util-vserver and vserver-debiantools for O(backend=util-vserver)
 notes:
-  - The guest root is on the filesystem mounted on the active node only: run the module there; the
+  - The guest root is on the filesystem mounted on the active node only; run the module there. The
     peer gets the per-guest node files from role C(hapair.cluster.vserver_host) (and Csync2).
 seealso:
   - name: systemd.nspawn(5)
