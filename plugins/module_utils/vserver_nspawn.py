@@ -142,18 +142,24 @@ def link_needed(name, root=DEFAULT_ROOT):
 def render_settings(name, capabilities=None, private_users=True, base=None):
     """The text of /etc/systemd/nspawn/NAME.nspawn."""
     caps = normalize_capabilities(capabilities)
-    lines = [HEADER % name, "[Exec]", "Boot=yes"]
+    lines = [HEADER % name + "[Exec]", "Boot=yes"]
     if private_users:
         if base is None:
             base = uid_base(name)
         lines.append("# Fixed range, the same on both nodes: the tree on the shared disk is")
         lines.append("# owned by it and starts on either node without being chowned again.")
         lines.append("PrivateUsers=%d:%d" % (base, UID_RANGE))
-        lines.append("PrivateUsersOwnership=chown")
     else:
         lines.append("PrivateUsers=no")
     if caps:
         lines.append("Capability=%s" % " ".join(caps))
+    if private_users:
+        lines += [
+            "",
+            "[Files]",
+            "# On its first start, systemd-nspawn chowns the tree into the range.",
+            "PrivateUsersOwnership=chown",
+        ]
     lines += [
         "",
         "[Network]",

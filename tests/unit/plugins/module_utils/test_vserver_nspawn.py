@@ -47,9 +47,9 @@ def test_settings_with_capabilities():
     assert conf["Exec"] == {
         "Boot": "yes",
         "PrivateUsers": "%d:65536" % nspawn.uid_base("hubble"),
-        "PrivateUsersOwnership": "chown",
         "Capability": "CAP_NET_ADMIN CAP_SYS_TIME",
     }
+    assert conf["Files"] == {"PrivateUsersOwnership": "chown"}
     assert conf["Network"] == {"Private": "yes", "VirtualEthernet": "yes"}
     assert text.startswith("# Managed by hapair.cluster")
 
@@ -57,6 +57,7 @@ def test_settings_with_capabilities():
 def test_settings_without_user_namespace_or_capabilities():
     conf = parse(nspawn.render_settings("hubble", [], private_users=False))
     assert conf["Exec"] == {"Boot": "yes", "PrivateUsers": "no"}
+    assert "Files" not in conf
 
 
 def test_settings_with_explicit_base():
