@@ -293,21 +293,23 @@ def test_alert_passes_shellcheck():
 # mon's own parser. mon has no check-only option: it reads mon.cf first and
 # stops with "cf error: ..., line N" when the file is wrong; given an auth
 # file that does not exist, it then stops right after parsing, having bound
-# no port and run no monitor. The mon script comes from /usr/sbin/mon, or from
-# a `dpkg-deb -x` of the mon and libtime-period-perl packages named by
-# HAPAIR_MON_ROOT.
+# no port and run no monitor. The mon script comes from a `dpkg-deb -x` of the
+# mon and libtime-period-perl packages into $HAPAIR_MON_ROOT or .venv/mon-root,
+# or from an installed mon.
 
 def mon_command():
-    root = os.environ.get("HAPAIR_MON_ROOT", "/")
-    mon = os.path.join(root, "usr/sbin/mon")
-    if not os.path.exists(mon):
-        return None, None
-    env = dict(os.environ)
-    env["PERL5LIB"] = os.path.join(root, "usr/share/perl5")
-    return ["perl", mon], env
+    roots = [os.environ.get("HAPAIR_MON_ROOT", ""), os.path.join(TOP, ".venv", "mon-root"), "/"]
+    for root in roots:
+        mon = os.path.join(root, "usr/sbin/mon")
+        if root and os.path.exists(mon):
+            env = dict(os.environ)
+            env["PERL5LIB"] = os.path.join(root, "usr/share/perl5")
+            return ["perl", mon], env
+    return None, None
 
 
 MON, MON_ENV = mon_command()
+MON_SKIP = "mon is not there (unpack the mon and libtime-period-perl packages into .venv/mon-root)"
 
 
 def mon_check(path, tmp):
@@ -321,13 +323,13 @@ def mon_check(path, tmp):
     return parsed, proc.stderr
 
 
-@pytest.mark.skipif(MON is None, reason="mon is not installed (set HAPAIR_MON_ROOT to an unpacked mon package)")
+@pytest.mark.skipif(MON is None, reason=MON_SKIP)
 def test_mon_parses_the_rendered_mon_cf(rendered, tmp_path):
     parsed, err = mon_check(os.path.join(str(rendered), "n1", "etc/mon/mon.cf"), tmp_path)
     assert parsed, err
 
 
-@pytest.mark.skipif(MON is None, reason="mon is not installed (set HAPAIR_MON_ROOT to an unpacked mon package)")
+@pytest.mark.skipif(MON is None, reason=MON_SKIP)
 def test_mon_check_catches_a_wrong_mon_cf(rendered, tmp_path):
     text = read(rendered, "n1", "/etc/mon/mon.cf").replace("interval 30s", "interval 30q", 1)
     (tmp_path / "bad.cf").write_text(text)
