@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Build the lab node image: a raw disk with an MBR partition table, one ext4
+# partition holding a Debian minbase system, and GRUB (grub-pc) in the MBR,
+# so that a kernel installed later inside the VM is the one that boots.
+#
+#   tests/lab/image/build.sh SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL
+#
+# Called by `tests/lab/lab.py build` (which caches OUT by a hash of this
+# folder, the suite and the key). Runs as root on the host: debootstrap,
+# a loop device (losetup -f -P), mount and chroot. Packages come through the
+# lab's apt-cacher-ng (PROXY_URL, e.g. http://127.0.0.1:3142) from the
+# suite's release only (no -updates, no -security): the nodes' own sources
+# add those, so a newer kernel is there for an upgrade test.
+#
+# The image holds what Ansible and a lab node need, and nothing of the HA
+# stack (drbd-utils, heartbeat, mon, csync2, systemd-container...): the
+# roles install those through the proxy.
+set -euo pipefail
+
+if [ $# -ne 4 ]; then
+  echo "usage: $0 SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL" >&2
+  exit 2
+fi
+suite=$1 out=$2 key=$3 proxy=$4
+here=$(cd "$(dirname "$0")" && pwd)
+
+packages=(
+  systemd-sysv dbus udev kmod
+  linux-image-amd64 grub-pc initramfs-tools
+  openssh-server python3
+  ifupdown iproute2 iputils-ping netbase
+  procps e2fsprogs less
+)
+disk_size=4G
+mirror=http://deb.debian.org/debian
+
+work=$(mktemp -d "$out.work.XXXXXX")
+mnt=$work/mnt
+loop=
+uuid_link=
+
+cleanup() {
+  set +e
+  for m in dev/pts dev proc sys; do
+    mountpoint -q "$mnt/$m" && umount -l "$mnt/$m"
+  done
+  mountpoint -q "$mnt" && umount "$mnt"
+  [ -n "$uuid_link" ] && rm -f "$uuid_link"
+  [ -n "$loop" ] && losetup -d "$loop"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { printf 'build: %s\n' "$*" >&2; }
+
+log "disk: $disk_size raw, MBR, one bootable ext4 partition"
+truncate -s "$disk_size" "$work/disk.raw"
+printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$work/disk.raw"
+loop=$(losetup -f -P --show "$work/disk.raw")
+part=${loop}p1
+for _ in $(seq 50); do
+  [ -b "$part" ] && break
+  # the partition scan of losetup -P does not always register it here
+  partx -a "$loop" 2>/dev/null || true
+  sleep 0.1
+done
+[ -b "$part" ] || { echo "build: $part did not appear" >&2; exit 1; }
+mkfs.ext4 -q -L hapair-root "$part"
+mkdir -p "$mnt"
+mount "$part" "$mnt"
+
+log "debootstrap $suite (minbase) through $proxy"
+pkglist=$(IFS=,; echo "${packages[*]}")
+http_proxy=$proxy debootstrap --variant=minbase --components=main \
+  --include="$pkglist" "$suite" "$mnt" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+  tail -n 40 "$work/debootstrap.log" >&2
+  tail -n 40 "$mnt/debootstrap/debootstrap.log" >&2 2>/dev/null
+  exit 1
+}
+
+log "configuring the node"
+# Files of the image (identity service and its script)
+cp -a "$here/rootfs/." "$mnt/"
+
+cat > "$mnt/etc/fstab" <<'EOT'
+/dev/vda1  /  ext4  errors=remount-ro  0  1
+EOT
+
+cat > "$mnt/etc/network/interfaces" <<'EOT'
+# Lab node. eth0: QEMU user networking (management, SSH, package proxy).
+# eth1 and eth2 are written at boot by hapair-lab-identity.
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+    address 10.0.2.15/24
+    gateway 10.0.2.2
+EOT
+# No DNS in the lab: the resolver fails at once instead of timing out.
+: > "$mnt/etc/resolv.conf"
+
+rm -f "$mnt/etc/apt/sources.list"
+cat > "$mnt/etc/apt/sources.list.d/debian.sources" <<EOT
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+cat > "$mnt/etc/apt/apt.conf.d/01hapair-lab-proxy" <<'EOT'
+// The lab's package proxy (apt-cacher-ng on the host, reached through a
+// QEMU guestfwd). Nodes reach nothing else.
+Acquire::http::Proxy "http://10.0.2.100:3142";
+Acquire::Languages "none";
+EOT
+# dpkg under emulation: no fsync per file (a lab node is thrown away).
+echo force-unsafe-io > "$mnt/etc/dpkg/dpkg.cfg.d/hapair-lab-unsafe-io"
+cat > "$mnt/etc/dpkg/dpkg.cfg.d/hapair-lab-nodoc" <<'EOT'
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+EOT
+
+install -d -m 700 "$mnt/root/.ssh"
+install -m 600 "$key" "$mnt/root/.ssh/authorized_keys"
+cat > "$mnt/etc/ssh/sshd_config.d/hapair-lab.conf" <<'EOT'
+HostKey /etc/ssh/ssh_host_ed25519_key
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UseDNS no
+EOT
+# Each node makes its own host key at first boot (hapair-lab-identity).
+rm -f "$mnt"/etc/ssh/ssh_host_*
+# Each node gets its own machine id at first boot.
+: > "$mnt/etc/machine-id"
+rm -f "$mnt/var/lib/dbus/machine-id"
+
+cat > "$mnt/etc/default/grub" <<'EOT'
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=0
+GRUB_DISTRIBUTOR=Debian
+GRUB_CMDLINE_LINUX_DEFAULT=""
+GRUB_CMDLINE_LINUX="console=ttyS0,115200 net.ifnames=0 mitigations=off"
+GRUB_TERMINAL=serial
+GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+GRUB_DISABLE_OS_PROBER=true
+EOT
+
+for m in dev dev/pts proc sys; do mount --bind "/$m" "$mnt/$m"; done
+in_root() { LC_ALL=C DEBIAN_FRONTEND=noninteractive chroot "$mnt" "$@"; }
+
+in_root debconf-set-selections <<'EOT'
+grub-pc grub-pc/install_devices multiselect /dev/vda
+grub-pc grub-pc/install_devices_empty boolean false
+man-db man-db/auto-update boolean false
+EOT
+in_root systemctl enable hapair-lab-identity.service >/dev/null 2>&1
+in_root systemctl mask apt-daily.timer apt-daily-upgrade.timer \
+  e2scrub_all.timer e2scrub_reap.service fstrim.timer >/dev/null 2>&1
+in_root passwd -l root >/dev/null
+
+log "grub-install and update-grub"
+# grub-mkconfig writes root=UUID=... only when /dev/disk/by-uuid/UUID exists
+# (udev makes it on a real system; not here): make that link for the build.
+uuid=$(blkid -s UUID -o value "$part")
+uuid_link=/dev/disk/by-uuid/$uuid
+mkdir -p /dev/disk/by-uuid
+ln -sfn "../../${part#/dev/}" "$uuid_link"
+in_root grub-install --target=i386-pc --modules=part_msdos "$loop" >"$work/grub.log" 2>&1 || {
+  cat "$work/grub.log" >&2
+  exit 1
+}
+in_root update-grub >>"$work/grub.log" 2>&1 || { cat "$work/grub.log" >&2; exit 1; }
+rm -f "$uuid_link"
+uuid_link=
+grep -q "linux.*vmlinuz.*root=UUID=$uuid" "$mnt/boot/grub/grub.cfg" || {
+  echo "build: grub.cfg has no kernel entry booting root=UUID=$uuid" >&2
+  exit 1
+}
+
+in_root apt-get clean
+rm -rf "$mnt"/var/lib/apt/lists/* "$mnt"/var/log/*.log "$mnt/debootstrap"
+for m in dev/pts dev proc sys; do umount "$mnt/$m"; done
+umount "$mnt"
+losetup -d "$loop"
+loop=
+mv "$work/disk.raw" "$out"
+log "image: $out ($(du -h "$out" | cut -f1) used)"
