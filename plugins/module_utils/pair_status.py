@@ -407,8 +407,8 @@ def summary_of(status):
     else:
         lines.append("  heartbeat: %s" % ("stopped" if hb["installed"] else "not installed"))
     for res in status["drbd"]["resources"]:
-        lines.append("  drbd %s: %s%s" % (res["name"], res["error"] or res["summary"],
-                                         ", %s mounted" % res["mountpoint"] if res["mounted"] else ""))
+        mounted = ", %s mounted" % res["mountpoint"] if res["mounted"] else ""
+        lines.append("  drbd %s: %s%s" % (res["name"], res["error"] or res["summary"], mounted))
     running = sorted(name for name, up in status["guests"].items() if up)
     lines.append("  guests running: %s" % (", ".join(running) or "none"))
     if status["mon"]["service"]:

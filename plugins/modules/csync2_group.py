@@ -11,7 +11,8 @@ DOCUMENTATION = r"""
 module: csync2_group
 short_description: Manage one group block of the csync2 configuration
 version_added: 0.1.0
-author: hapair.cluster contributors
+author:
+  - hapair.cluster maintainers (@hapair)
 description:
   - Adds, replaces or removes one C(group NAME { ... }) block of a csync2 2.0 configuration file
     (C(/etc/csync2.cfg) by default).

@@ -11,7 +11,8 @@ DOCUMENTATION = r"""
 module: drbd_resource
 short_description: Manage one DRBD resource on one node, without harming data
 version_added: 0.1.0
-author: hapair.cluster contributors
+author:
+  - hapair.cluster maintainers (@hapair)
 description:
   - Creates the metadata of a DRBD resource, brings it up (attached and connecting), adjusts it to
     its configuration file, promotes or demotes it, takes it down or wipes its metadata, on the node
@@ -93,9 +94,11 @@ options:
     default: false
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Nothing that changes the node is run; the commands that would run are returned. Waits are skipped.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: The resource's metadata presence, roles, connection and disk states before and after.
 notes:

@@ -11,7 +11,8 @@ DOCUMENTATION = r"""
 module: pair_status
 short_description: Read the state of one node of a Heartbeat/DRBD pair
 version_added: 0.1.0
-author: hapair.cluster contributors
+author:
+  - hapair.cluster maintainers (@hapair)
 description:
   - Reads, on the node it runs on, everything the pair's operations need to decide and to report,
     and changes nothing.
@@ -62,8 +63,11 @@ options:
     default: mon.service
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: The module only reads; it runs the same in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 notes:
   - Runs C(cl_status), C(drbdadm), C(drbdsetup) (DRBD 9 only) and C(systemctl); each C(cl_status) call gives
@@ -165,10 +169,10 @@ kernel:
   type: dict
   contains:
     running: {description: C(uname -r)., type: str}
-    installed: {description: Releases with a C(/boot/vmlinuz-RELEASE), oldest first., type: list, elements: str}
+    installed: {description: "Releases with a C(/boot/vmlinuz-RELEASE), oldest first.", type: list, elements: str}
     newest: {description: The newest of them., type: str}
     running_is_newest: {description: The node runs its newest kernel., type: bool}
-    running_entry: {description: GRUB id path booting the running kernel (for C(grub-set-default)), None without one., type: str}
+    running_entry: {description: "GRUB id path booting the running kernel (for C(grub-set-default)), None without one.", type: str}
     newest_entry: {description: GRUB id path booting the newest kernel (for C(grub-reboot))., type: str}
   sample:
     running: 6.1.0-9-amd64

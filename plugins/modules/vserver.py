@@ -11,7 +11,8 @@ DOCUMENTATION = r"""
 module: vserver
 short_description: Create, start, stop and remove one guest of a high-availability pair
 version_added: 0.1.0
-author: hapair.cluster contributors
+author:
+  - hapair.cluster maintainers (@hapair)
 description:
   - Manages one guest ("vserver") whose tree lives on the pair's shared filesystem, idempotently.
   - Creation takes the parameters of the field report's C(newvserver) command (root, hostname, domain,

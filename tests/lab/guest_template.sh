@@ -10,10 +10,9 @@
 # of a new guest, and systemd-nspawn shifts the owners into the guest's own
 # user-namespace range on its first start.
 #
-# It holds a disabled unit hapair-httpd.service (busybox httpd on port 80
-# serving /srv/www); a test enables it in a guest tree with
-#   ln -s /etc/systemd/system/hapair-httpd.service \
-#     TREE/etc/systemd/system/multi-user.target.wants/
+# It holds an enabled unit hapair-httpd.service (busybox httpd on port 80
+# serving /srv/www, whose index.html is the guest's hostname): the stand-in
+# for the service a real guest runs, watched by Mon's http.monitor.
 #
 # Mirror: the lab's package proxy (http://127.0.0.1:3142/deb.debian.org/debian)
 # when it answers, otherwise http://deb.debian.org/debian;
@@ -108,12 +107,16 @@ Description=Test HTTP server (busybox httpd on port 80, /srv/www)
 After=network.target
 
 [Service]
+ExecStartPre=/bin/sh -c 'hostname > /srv/www/index.html'
 ExecStart=/bin/busybox httpd -f -p 80 -h /srv/www
 Restart=on-failure
 
 [Install]
 WantedBy=multi-user.target
 EOF
+install -d -m 0755 "$root/etc/systemd/system/multi-user.target.wants"
+ln -sfn /etc/systemd/system/hapair-httpd.service \
+  "$root/etc/systemd/system/multi-user.target.wants/hapair-httpd.service"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
 
 tar --numeric-owner --xattrs -C "$root" -czf "$work/template.tar.gz" .

@@ -585,8 +585,31 @@ def need_lab():
     return state
 
 
+GUEST_TEMPLATE = os.path.join(CACHE, "templates", "guest-trixie.tar.gz")
+
+
+def build_guest_template():
+    """The guests' template tarball (trixie), cached by its own recipe."""
+    os.makedirs(os.path.dirname(GUEST_TEMPLATE), exist_ok=True)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest_template.sh")
+    state = load_state()
+    own_proxy = None
+    if not (state and alive(state.get("proxy"))) and port_free_tcp(PROXY_PORT):
+        own_proxy = proxy_start()
+    try:
+        res = subprocess.run(["bash", script, "trixie", GUEST_TEMPLATE], check=False,
+                             stdout=subprocess.DEVNULL)
+    finally:
+        if own_proxy:
+            stop(own_proxy)
+    if res.returncode != 0:
+        raise LabError(f"guest template build failed (exit {res.returncode})")
+    return GUEST_TEMPLATE
+
+
 def cmd_build(args):
     build(args.suite)
+    build_guest_template()
 
 
 def cmd_up(args):
@@ -596,6 +619,7 @@ def cmd_up(args):
         return
     t0 = time.time()
     image = build(args.suite, quiet_if_cached=True)
+    build_guest_template()
     for port in (*SSH_PORTS.values(), *SERIAL_PORTS.values()):
         if not port_free_tcp(port):
             raise LabError(f"127.0.0.1:{port} (tcp) is taken; the lab needs it")

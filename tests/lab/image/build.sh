@@ -156,6 +156,9 @@ GRUB_DISABLE_OS_PROBER=true
 EOT
 
 for m in dev dev/pts proc sys; do mount --bind "/$m" "$mnt/$m"; done
+# No daemon starts inside the chroot while the image is built.
+printf '#!/bin/sh\nexit 101\n' > "$mnt/usr/sbin/policy-rc.d"
+chmod 755 "$mnt/usr/sbin/policy-rc.d"
 in_root() { LC_ALL=C DEBIAN_FRONTEND=noninteractive chroot "$mnt" "$@"; }
 
 in_root debconf-set-selections <<'EOT'
@@ -188,6 +191,16 @@ grep -q "linux.*vmlinuz.*root=UUID=$uuid" "$mnt/boot/grub/grub.cfg" || {
 }
 
 in_root apt-get clean
+rm -f "$mnt/usr/sbin/policy-rc.d"
+# Anything a package started inside the chroot would keep the disk busy.
+for proc_root in /proc/[0-9]*/root; do
+  if [ "$(readlink "$proc_root" 2>/dev/null)" = "$mnt" ]; then
+    pid=${proc_root#/proc/}; pid=${pid%/root}
+    log "stopping $(cat "/proc/$pid/comm" 2>/dev/null) (pid $pid) left running in the chroot"
+    kill "$pid" 2>/dev/null || true
+  fi
+done
+sleep 1
 rm -rf "$mnt"/var/lib/apt/lists/* "$mnt"/var/log/*.log "$mnt/debootstrap"
 for m in dev/pts dev proc sys; do umount "$mnt/$m"; done
 umount "$mnt"

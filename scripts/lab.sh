@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job: set up this machine, build and boot the two-node lab, and
+# build the pair on it with site.yml (the same playbook as for real servers).
+#   scripts/lab.sh            as root, on Debian 12
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+bash scripts/setup.sh
+export PATH="$top/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$top/ansible.cfg"
+
+python3 tests/lab/lab.py build
+python3 tests/lab/lab.py up
+ansible-playbook -i inventories/lab site.yml
+
+cat <<EOT
+
+The pair is built in the lab.
+  nodes:      python3 tests/lab/lab.py ssh node1   (or node2)
+  inventory:  $top/inventories/lab
+  a guest:    python3 tests/lab/lab.py exec-client curl -s http://10.10.10.11/
+  status:     ansible-playbook -i inventories/lab playbooks/status.yml
+  take down:  python3 tests/lab/lab.py down
+EOT
