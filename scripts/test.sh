@@ -17,6 +17,14 @@ rm -rf "$results" && mkdir -p "$results"
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 
+if [ "$fast_only" = no ]; then
+  # The lab's images (node disk, guest template) build while the fast tier
+  # and the linters run; the Molecule step waits for them.
+  mkdir -p .lab
+  python3 tests/lab/lab.py build > .lab/build.log 2>&1 &
+  build_pid=$!
+fi
+
 step "fast tier: unit tests, rendering, invalid inventories"
 start=$SECONDS
 python -m pytest tests/unit tests/fast -q -p no:cacheprovider --junitxml="$results/fast.xml"
@@ -30,6 +38,13 @@ echo "linters: $((SECONDS - start)) s"
 if [ "$fast_only" = no ]; then
   step "lab: Molecule scenario on two QEMU nodes"
   start=$SECONDS
+  if ! wait "$build_pid"; then
+    cat .lab/build.log
+    echo "lab: the image build failed" >&2
+    exit 1
+  fi
+  cat .lab/build.log
+  echo "lab images ready after $((SECONDS - start)) s of waiting"
   HAPAIR_JUNIT_DIR=$results molecule test
   echo "lab: $((SECONDS - start)) s"
 fi

@@ -5,40 +5,14 @@ inventory), or by hand once the lab is up:
     .venv/bin/pytest molecule/default/tests/test_lab.py \
         --connection=ansible --ansible-inventory=inventories/lab
 """
-import os
 import subprocess
 import time
 
 import pytest
-import testinfra
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-LAB = os.environ.get("HAPAIR_LAB", os.path.join(TOP, "tests", "lab", "lab.py"))
-if os.environ.get("MOLECULE_INVENTORY_FILE"):
-    INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-else:
-    INVENTORY = os.path.join(TOP, "inventories", "lab")
-
-NODES = {
-    "node1": {"replication": "192.168.1.1", "public": "10.10.10.1"},
-    "node2": {"replication": "192.168.1.2", "public": "10.10.10.2"},
-}
-PEER = {"node1": "node2", "node2": "node1"}
+from labtools import NODES, PEER, lab, node, this
 
 testinfra_hosts = list(NODES)
-
-
-def node(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
-def lab(*args, timeout=60):
-    return subprocess.run(["python3", LAB, *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def this(host):
-    return host.check_output("hostname")
 
 
 def test_node_identity(host):

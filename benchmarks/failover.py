@@ -1,0 +1,54 @@
+"""Client-visible failover time per guest over several kills (issue 6).
+
+Run as root with the lab up and the pair built (scripts/lab.sh):
+    .venv/bin/python benchmarks/failover.py [KILLS]
+Each round hard-kills the node holding the resource group, measures from
+the kill until each guest answers again from the lab's client namespace,
+then boots the killed node again and waits until DRBD is UpToDate on both.
+Target: the last guest answers within deadtime + 10 s.
+"""
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "molecule", "default", "tests"))
+from labtools import GUESTS, NODES, PEER, drbd_state, holder, lab, node, wait_for, wait_http  # noqa: E402
+
+DEADTIME = 6
+
+
+def uptodate_pair():
+    states = [drbd_state(node(n)) for n in NODES]
+    return all(s["cstate"] == "Connected" and s["dstate"] == "UpToDate/UpToDate" for s in states)
+
+
+def main(kills):
+    lasts = []
+    for round_ in range(1, kills + 1):
+        active = holder()
+        if active not in NODES:
+            sys.exit("no node holds the resource group: is the pair built?")
+        killed = time.time()
+        lab("kill", active)
+        took = {}
+        for guest, address in GUESTS.items():
+            elapsed = wait_http(address, guest, 300 - (time.time() - killed))
+            took[guest] = None if elapsed is None else time.time() - killed
+        figures = ", ".join("%s %s" % (g, "%.1f s" % t if t else "never") for g, t in took.items())
+        print("round %d: killed %s; answers again from %s: %s" % (round_, active, PEER[active], figures),
+              flush=True)
+        if all(took.values()):
+            lasts.append(max(took.values()))
+        lab("start", active, timeout=900)
+        wait_for(uptodate_pair, 900, 5)
+        wait_for(lambda: node(active).run("cl_status hbstatus").rc == 0, 300, 3)
+    if lasts:
+        print("last guest back after a kill: min %.1f s, median %.1f s, max %.1f s "
+              "(deadtime %d s, target %d s)" % (min(lasts), statistics.median(lasts), max(lasts),
+                                               DEADTIME, DEADTIME + 10))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

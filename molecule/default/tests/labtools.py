@@ -1,0 +1,133 @@
+"""Helpers of the lab's testinfra checks: the lab CLI, the nodes, the client.
+
+The lab (tests/lab/lab.py) is up and inventories/lab/hosts.yml written
+when these run (Molecule's create step, or `lab.py up` by hand).
+"""
+import json
+import os
+import subprocess
+import time
+
+import testinfra
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+LAB = os.environ.get("HAPAIR_LAB", os.path.join(TOP, "tests", "lab", "lab.py"))
+if os.environ.get("MOLECULE_INVENTORY_FILE"):
+    INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+else:
+    INVENTORY = os.path.join(TOP, "inventories", "lab")
+ANSIBLE_BIN = os.path.join(TOP, ".venv", "bin")
+
+NODES = {
+    "node1": {"replication": "192.168.1.1", "public": "10.10.10.1"},
+    "node2": {"replication": "192.168.1.2", "public": "10.10.10.2"},
+}
+PEER = {"node1": "node2", "node2": "node1"}
+GUESTS = {"web1": "10.10.10.11", "web2": "10.10.10.12"}
+RESOURCE = "clusterdr"
+# The `full` scenario (molecule test -s full) sets this: it runs the slow
+# checks too (new-guest.yml twice, switchovers, link cut, Mon mail, rejoin).
+FULL = os.environ.get("HAPAIR_LAB_FULL") == "1"
+MOUNTPOINT = "/srv"
+
+
+def node(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def lab(*args, timeout=60):
+    return subprocess.run(["python3", LAB, *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def this(host):
+    return host.check_output("hostname")
+
+
+def http_get(address, timeout=3):
+    """GET http://ADDRESS/ from the lab's client namespace; body or None."""
+    probe = ("import urllib.request, sys\n"
+             "h = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+             "try:\n"
+             f"    print(h.open('http://{address}/', timeout={timeout}).read().decode().strip())\n"
+             "except Exception as e:\n"
+             "    sys.exit(1)\n")
+    res = lab("exec-client", "python3", "-c", probe, timeout=timeout + 30)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def wait_http(address, expect, timeout):
+    """Poll until ADDRESS answers EXPECT; return the seconds it took or None."""
+    start = time.time()
+    while time.time() - start < timeout:
+        if http_get(address) == expect:
+            return time.time() - start
+        time.sleep(1)
+    return None
+
+
+def drbd_state(host, resource=RESOURCE):
+    """role, cstate and dstate of RESOURCE on HOST, as drbdadm reports them."""
+    out = {}
+    for what in ("role", "cstate", "dstate"):
+        res = host.run(f"drbdadm {what} {resource}")
+        out[what] = res.stdout.strip() if res.rc == 0 else None
+    return out
+
+
+def wait_for(predicate, timeout, step=2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def holder():
+    """The node holding the resource group (Heartbeat says it holds
+    resources and the replicated filesystem is mounted there), or None."""
+    found = []
+    for name in NODES:
+        try:
+            host = node(name)
+            rsc = host.run("cl_status rscstatus").stdout.strip()
+            mounted = host.run(f"findmnt -n {MOUNTPOINT}").rc == 0
+        except Exception:  # a dead node
+            continue
+        if rsc in ("all", "local", "foreign") and mounted:
+            found.append(name)
+    return found[0] if len(found) == 1 else None
+
+
+def ansible_playbook(*args, timeout=3600):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"))
+    return subprocess.run([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "-i", INVENTORY, *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=TOP, env=env,
+                          check=False)
+
+
+def ansible_module(host_pattern, module, args, timeout=600):
+    """Run one module with ad-hoc ansible; return (rc, result dict or text)."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
+               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run([os.path.join(ANSIBLE_BIN, "ansible"), "-i", INVENTORY, host_pattern,
+                           "-m", module, "-a", json.dumps(args)],
+                          capture_output=True, text=True, timeout=timeout, cwd=TOP, env=env,
+                          check=False)
+    try:
+        data = json.loads(proc.stdout)
+        result = data["plays"][0]["tasks"][0]["hosts"][host_pattern]
+    except (ValueError, KeyError, IndexError):
+        result = proc.stdout + proc.stderr
+    return proc.returncode, result
+
+
+def recap_changed(output):
+    """Sum of changed= over the PLAY RECAP lines of an ansible-playbook run."""
+    total = 0
+    for line in output.splitlines():
+        if "changed=" in line and "ok=" in line:
+            total += int(line.split("changed=")[1].split()[0])
+    return total

@@ -1,0 +1,58 @@
+"""Heartbeat after site.yml: the preferred node holds the group, Mon after guests."""
+import hashlib
+
+from labtools import NODES, PEER, holder, node
+
+testinfra_hosts = list(NODES)
+
+
+def test_heartbeat_runs_on_both_nodes(host):
+    assert host.service("heartbeat").is_running
+    assert host.check_output("cl_status hbstatus").startswith("Heartbeat is running")
+
+
+def test_preferred_node_holds_the_group():
+    assert holder() == "node1"
+
+
+def test_both_links_up(host):
+    peer = PEER[host.check_output("hostname")]
+    links = host.check_output(f"cl_status listhblinks {peer}").split()
+    assert "eth1" in links and "/dev/ttyS1" in links, links
+    for link in ("eth1", "/dev/ttyS1"):
+        assert host.check_output(f"cl_status hblinkstatus {peer} {link}") == "up", link
+
+
+def test_configuration_identical_on_both_nodes():
+    one, two = node("node1"), node("node2")
+    for path in ("/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys",
+                 "/etc/ha.d/resource.d/cluster"):
+        assert hashlib.sha256(one.file(path).content).hexdigest() == \
+            hashlib.sha256(two.file(path).content).hexdigest(), path
+
+
+def test_authkeys_secret_and_private(host):
+    keys = host.file("/etc/ha.d/authkeys")
+    assert keys.mode == 0o600 and keys.user == "root"
+
+
+def test_haresources_is_the_reports_group(host):
+    line = host.file("/etc/ha.d/haresources").content_string
+    words = " ".join(l for l in line.splitlines() if not l.startswith("#")).split()
+    assert words[:5] == ["node1", "drbddisk::clusterdr", "Filesystem::/dev/drbd0::/srv::ext3",
+                         "cluster", "MailTo::root@localhost"], words
+
+
+def test_mon_runs_only_on_the_active_node_after_the_guests(host):
+    name = host.check_output("hostname")
+    mon = host.service("mon")
+    assert not mon.is_enabled
+    if name != holder():
+        assert not mon.is_running
+        return
+    assert mon.is_running
+    mon_start = int(host.check_output("systemctl show -P ActiveEnterTimestampMonotonic mon.service"))
+    for guest in ("web1", "web2"):
+        started = int(host.check_output(
+            f"systemctl show -P ActiveEnterTimestampMonotonic systemd-nspawn@{guest}.service"))
+        assert 0 < started < mon_start, (guest, started, mon_start)

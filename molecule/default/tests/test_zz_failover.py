@@ -1,0 +1,93 @@
+"""Failures, as a client sees them. Runs last (it kills and restarts nodes).
+
+Order matters: each test starts from where the previous one left the pair.
+The failover figures are printed (pytest -s or the verify log) and the
+benchmark benchmarks/failover.sh repeats them over several kills.
+"""
+import time
+
+import pytest
+
+from labtools import (FULL, GUESTS, NODES, PEER, drbd_state, holder, http_get, lab, node,
+                      wait_for, wait_http)
+
+DEADTIME = 6
+# Generous bound for the test under TCG; the benchmark measures against
+# the target (deadtime + 10 s).
+FAILOVER_BOUND = DEADTIME + 90
+
+
+def uptodate_pair():
+    states = [drbd_state(node(n)) for n in NODES]
+    return all(s["cstate"] == "Connected" and s["dstate"] == "UpToDate/UpToDate" for s in states)
+
+
+@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+def test_mon_alerts_when_a_watched_service_stops_and_when_it_returns():
+    active = node(holder())
+    base = int(active.check_output("cat /var/mail/* 2>/dev/null | grep -c '^Subject:' || true") or 0)
+    active.check_output("systemctl --machine=web1 stop hapair-httpd.service"
+                        " || machinectl shell web1 /bin/systemctl stop hapair-httpd.service")
+    try:
+        down = wait_for(lambda: "Service http on web1 down" in active.run("cat /var/mail/*").stdout, 120, 5)
+        assert down, "no alert mail in /var/mail on the active node"
+    finally:
+        active.run("systemctl --machine=web1 start hapair-httpd.service")
+    up = wait_for(lambda: "Service http on web1 up" in active.run("cat /var/mail/*").stdout, 120, 5)
+    assert up, "no upalert mail"
+    assert int(active.check_output("grep -c '^Subject:' /var/mail/* | awk -F: '{s+=$NF} END {print s}'")) > base
+    assert http_get(GUESTS["web1"]) == "web1"
+
+
+def test_kill_active_node_guests_answer_from_peer():
+    active = holder()
+    assert active in NODES
+    peer = PEER[active]
+    marker = node(active).check_output("date +%s%N")
+    node(active).check_output(f"echo {marker} > /srv/failover-marker && sync /srv/failover-marker")
+    killed_at = time.time()
+    assert lab("kill", active).returncode == 0
+    took = {}
+    for guest, address in GUESTS.items():
+        elapsed = wait_http(address, guest, FAILOVER_BOUND - (time.time() - killed_at))
+        took[guest] = None if elapsed is None else time.time() - killed_at
+    print("\nfailover after kill of %s (deadtime %d s): %s" % (
+        active, DEADTIME, ", ".join("%s %.1f s" % (g, t) if t else "%s NEVER" % g
+                                    for g, t in took.items())))
+    assert all(took.values()), took
+    assert holder() == peer
+    assert node(peer).file("/srv/failover-marker").content_string.strip() == marker
+
+
+@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+def test_killed_node_rejoins_as_secondary_and_takes_nothing_back():
+    active = holder()
+    dead = PEER[active]
+    res = lab("start", dead, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert wait_for(uptodate_pair, 600, 5), [drbd_state(node(n)) for n in NODES]
+    assert drbd_state(node(dead))["role"].startswith("Secondary/")
+    assert wait_for(lambda: node(dead).run("cl_status hbstatus").rc == 0, 120, 3)
+    time.sleep(15)  # auto_failback off: nothing moves back
+    assert holder() == active
+    for guest, address in GUESTS.items():
+        assert http_get(address) == guest
+
+
+@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+def test_replication_link_cut_no_split_brain_and_reconnects():
+    active = holder()
+    passive = PEER[active]
+    assert lab("cut-link").returncode == 0
+    try:
+        for _ in range(10):
+            time.sleep(3)
+            assert drbd_state(node(passive))["role"].startswith("Secondary/")
+        assert holder() == active
+        node(active).check_output("echo written-while-cut > /srv/cut-marker && sync /srv/cut-marker")
+    finally:
+        assert lab("restore-link").returncode == 0
+    assert wait_for(uptodate_pair, 300, 5), [drbd_state(node(n)) for n in NODES]
+    assert drbd_state(node(passive))["role"].startswith("Secondary/")
+    for guest, address in GUESTS.items():
+        assert http_get(address) == guest
