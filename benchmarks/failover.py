@@ -45,9 +45,9 @@ def main(kills):
         wait_for(uptodate_pair, 900, 5)
         wait_for(lambda: node(active).run("cl_status hbstatus").rc == 0, 300, 3)
     if lasts:
+        figures = (min(lasts), statistics.median(lasts), max(lasts), DEADTIME, DEADTIME + 10)
         print("last guest back after a kill: min %.1f s, median %.1f s, max %.1f s "
-              "(deadtime %d s, target %d s)" % (min(lasts), statistics.median(lasts), max(lasts),
-                                               DEADTIME, DEADTIME + 10))
+              "(deadtime %d s, target %d s)" % figures)
 
 
 if __name__ == "__main__":

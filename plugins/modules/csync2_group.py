@@ -124,8 +124,10 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 notes:
   - csync2 2.0 encrypts its traffic with TLS and reads C(/etc/csync2_ssl_key.pem) and

@@ -25,10 +25,16 @@ def test_both_links_up(host):
 
 def test_configuration_identical_on_both_nodes():
     one, two = node("node1"), node("node2")
-    for path in ("/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys",
-                 "/etc/ha.d/resource.d/cluster"):
+    # ha.cf differs only by its ucast line (each node names its peer).
+    for path in ("/etc/ha.d/haresources", "/etc/ha.d/authkeys", "/etc/ha.d/resource.d/cluster"):
         assert hashlib.sha256(one.file(path).content).hexdigest() == \
             hashlib.sha256(two.file(path).content).hexdigest(), path
+
+
+def test_ha_cf_names_the_peer_on_the_replication_link(host):
+    from labtools import NODES as ADDRESSES
+    peer = PEER[host.check_output("hostname")]
+    assert f"ucast eth1 {ADDRESSES[peer]['replication']}" in host.file("/etc/ha.d/ha.cf").content_string
 
 
 def test_authkeys_secret_and_private(host):
