@@ -540,6 +540,9 @@ def write_inventory():
         "    hapair_pairs:",
         "      children:",
         "        lab:",
+        "          vars:",
+        "            # the guests' template, built on this machine by `lab.py build`",
+        f"            vserver_host_template_src: {GUEST_TEMPLATE}",
         "          hosts:",
     ]
     for node in NODES:

@@ -12,10 +12,8 @@ import testinfra
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 LAB = os.environ.get("HAPAIR_LAB", os.path.join(TOP, "tests", "lab", "lab.py"))
-if os.environ.get("MOLECULE_INVENTORY_FILE"):
-    INVENTORY = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
-else:
-    INVENTORY = os.path.join(TOP, "inventories", "lab")
+# The lab's own inventory (hosts.yml written by `lab.py up`, group_vars).
+INVENTORY = os.path.join(TOP, "inventories", "lab")
 ANSIBLE_BIN = os.path.join(TOP, ".venv", "bin")
 
 NODES = {
