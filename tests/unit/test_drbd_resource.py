@@ -18,6 +18,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hapair.cluster.plugins.module_utils import drbd as drbd_utils
 from ansible_collections.hapair.cluster.plugins.modules import drbd_resource
+from module_exits import Exit, Fail, raise_at_exit
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "drbd")
 RES = "clusterdr"
@@ -320,29 +321,9 @@ class FakeNode:
         return [verb for verb in self.verbs() if verb not in reads]
 
 
-class Exit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class Fail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
 def exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        kwargs.setdefault("changed", False)
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    raise_at_exit(monkeypatch)
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
                         lambda self, name, required=False, opt_dirs=None: "/usr/sbin/" + name)
 

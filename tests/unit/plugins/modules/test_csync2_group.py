@@ -9,6 +9,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hapair.cluster.plugins.module_utils.csync2 import render_group
 from ansible_collections.hapair.cluster.plugins.modules import csync2_group
+from module_exits import Exit, Fail, raise_at_exit
 
 GROUP = dict(
     name="dr",
@@ -33,29 +34,9 @@ group web
 """
 
 
-class Exit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class Fail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
 def exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        kwargs.setdefault("changed", False)
-        raise Exit(kwargs)
-
-    def fail_json(self, **kwargs):
-        raise Fail(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    raise_at_exit(monkeypatch)
 
 
 def run(args, check=False, diff=False):

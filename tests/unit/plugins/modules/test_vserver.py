@@ -11,20 +11,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hapair.cluster.plugins.module_utils import vserver_backends
 from ansible_collections.hapair.cluster.plugins.module_utils import vserver_nspawn
 from ansible_collections.hapair.cluster.plugins.modules import vserver
+from module_exits import Exit, Fail
 
 QUERIES = ("is-active", "is-enabled", "status")
-
-
-class Exit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-class Fail(Exception):
-    def __init__(self, result):
-        super().__init__(result.get("msg"))
-        self.result = result
 
 
 def add_file(tar, name, text):
