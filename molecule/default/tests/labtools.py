@@ -129,3 +129,47 @@ def recap_changed(output):
         if "changed=" in line and "ok=" in line:
             total += int(line.split("changed=")[1].split()[0])
     return total
+
+
+class Poller:
+    """Polls every guest from the client namespace in a thread (one GET per
+    guest per round) and adds up, per guest, the time it did not answer:
+        with Poller() as poll: ...;  poll.down  ->  {guest: seconds}"""
+
+    def __init__(self, guests=None, period=1.0):
+        import threading
+        self.guests = dict(guests or GUESTS)
+        self.period = period
+        self.down = {g: 0.0 for g in self.guests}
+        self.longest = {g: 0.0 for g in self.guests}
+        self._since = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for guest, address in self.guests.items():
+                now = time.time()
+                if http_get(address, timeout=2) == guest:
+                    if guest in self._since:
+                        self._close(guest, now)
+                else:
+                    self._since.setdefault(guest, now)
+            self._stop.wait(self.period)
+
+    def _close(self, guest, now):
+        gap = now - self._since.pop(guest)
+        self.down[guest] += gap
+        self.longest[guest] = max(self.longest[guest], gap)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        now = time.time()
+        for guest in list(self._since):
+            self._close(guest, now)
+        return False

@@ -91,3 +91,66 @@ def test_data_written_on_one_node_is_read_on_the_other():
         passive.check_output("/usr/share/heartbeat/hb_standby all")
         back = wait_for(lambda: holder() == owner, 180)
         assert back, "the group did not come back"
+
+
+SYNC_RES = "synctest"
+SYNC_CONF = """resource synctest {
+  disk { resync-rate 6M; c-plan-ahead 0; }
+  on node1 { device /dev/drbd8 minor 8; disk %(dev)s; address 192.168.1.1:7798; meta-disk internal; }
+  on node2 { device /dev/drbd8 minor 8; disk %(dev)s; address 192.168.1.2:7798; meta-disk internal; }
+}
+"""
+SYNC_IMG = "/root/synctest.img"
+
+
+def _synctest_state(name):
+    return drbd_state(node(name), SYNC_RES)
+
+
+@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+def test_link_cut_during_initial_sync_resumes_and_completes(host):
+    """Two blank loop disks (their own resource on the replication link, a
+    slow resync rate so that the cut lands mid-sync): the module starts the
+    initial sync, the link is cut and restored, the sync resumes and ends
+    UpToDate/UpToDate; a second run of the module forces nothing."""
+    if this(host) != "node1":
+        pytest.skip("once, for both nodes")
+    from labtools import lab, wait_for
+    devs = {}
+    for name in NODES:
+        devs[name] = node(name).check_output(
+            f"rm -f {SYNC_IMG} && truncate -s 192M {SYNC_IMG} && losetup -f --show {SYNC_IMG}")
+    try:
+        for name in NODES:
+            node(name).check_output(
+                f"cat > /etc/drbd.d/{SYNC_RES}.res <<'EOT'\n{SYNC_CONF % {'dev': devs[name]}}EOT")
+        for state in ("present", "up"):
+            for name in NODES:
+                rc, result = ansible_module(name, "hapair.cluster.drbd_resource",
+                                            {"name": SYNC_RES, "state": state})
+                assert rc == 0, result
+        rc, result = ansible_module("node1", "hapair.cluster.drbd_resource",
+                                    {"name": SYNC_RES, "state": "primary", "initial_sync_primary": True,
+                                     "wait_connected": True, "timeout": 120})
+        assert rc == 0 and result.get("forced"), result
+        assert wait_for(lambda: _synctest_state("node1")["cstate"] == "SyncSource", 60, 1), \
+            _synctest_state("node1")
+        assert lab("cut-link").returncode == 0
+        try:
+            cut = wait_for(lambda: _synctest_state("node2")["cstate"] in ("WFConnection", "StandAlone",
+                                                                           "Connecting"), 60, 1)
+            assert cut, _synctest_state("node2")
+            assert _synctest_state("node2")["dstate"].startswith("Inconsistent/"), _synctest_state("node2")
+        finally:
+            assert lab("restore-link").returncode == 0
+        done = wait_for(lambda: _synctest_state("node2")["dstate"] == "UpToDate/UpToDate", 300, 2)
+        assert done, _synctest_state("node2")
+        rc, result = ansible_module("node1", "hapair.cluster.drbd_resource",
+                                    {"name": SYNC_RES, "state": "primary", "initial_sync_primary": True})
+        assert rc == 0 and not result.get("changed") and not result.get("forced"), result
+    finally:
+        for name in NODES:
+            node(name).run(f"drbdadm down {SYNC_RES}; rm -f /etc/drbd.d/{SYNC_RES}.res; "
+                           f"losetup -d {devs.get(name, '/dev/null')}; rm -f {SYNC_IMG}")
+        assert wait_for(lambda: all(drbd_state(node(n))["dstate"] == "UpToDate/UpToDate" for n in NODES),
+                        300, 5)

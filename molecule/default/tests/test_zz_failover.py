@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from labtools import (FULL, GUESTS, NODES, PEER, drbd_state, holder, http_get, lab, node,
-                      wait_for, wait_http)
+import re
+
+from labtools import (FULL, GUESTS, NODES, PEER, ansible_playbook, drbd_state, holder, http_get, lab,
+                      node, wait_for, wait_http)
 
 DEADTIME = 6
 # Generous bound for the test under TCG (guests boot their own systemd in
@@ -64,10 +66,20 @@ def test_kill_active_node_guests_answer_from_peer():
 def test_killed_node_rejoins_as_secondary_and_takes_nothing_back():
     active = holder()
     dead = PEER[active]
+    status = ansible_playbook("status.yml")
+    assert status.returncode != 0, status.stdout[-3000:]
+    assert "%s: DOWN" % dead in status.stdout, status.stdout[-3000:]
     res = lab("start", dead, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr
     assert wait_for(uptodate_pair, 600, 5), [drbd_state(node(n)) for n in NODES]
     assert drbd_state(node(dead))["role"].startswith("Secondary/")
+    # Only what changed while it was away is resynced (the activity log and
+    # the bitmap), not the whole device.
+    size_kb = int(node(dead).check_output("blockdev --getsize64 /dev/drbd0")) // 1024
+    began = node(dead).run("dmesg | grep 'Began resync as SyncTarget' | tail -n 1").stdout
+    synced = re.search(r"will sync (\d+) KB", began)
+    if synced:
+        assert int(synced.group(1)) < size_kb // 4, began
     assert wait_for(lambda: node(dead).run("cl_status hbstatus").rc == 0, 120, 3)
     time.sleep(15)  # auto_failback off: nothing moves back
     assert holder() == active
