@@ -167,7 +167,7 @@ def _check_guests(p, guests, owned, monitors):
             if ip in owned:
                 p.add(where + ".address", addr, "is the node's own address (%s)" % owned[ip])
             elif ip in seen_addr:
-                p.add(where + ".address", addr, "already the address of guest %s" % seen_addr[ip])
+                p.add(where + ".address", addr, "guest %s would take the address of guest %s" % (name, seen_addr[ip]))
             else:
                 seen_addr[ip] = name
         for j, svc in enumerate(guest.get("services") or []):

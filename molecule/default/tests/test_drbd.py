@@ -95,12 +95,13 @@ def test_data_written_on_one_node_is_read_on_the_other():
 
 SYNC_RES = "synctest"
 SYNC_CONF = """resource synctest {
-  disk { resync-rate 6M; c-plan-ahead 0; }
+  disk { resync-rate 2M; c-plan-ahead 0; }
   on node1 { device /dev/drbd8 minor 8; disk %(dev)s; address 192.168.1.1:7798; meta-disk internal; }
   on node2 { device /dev/drbd8 minor 8; disk %(dev)s; address 192.168.1.2:7798; meta-disk internal; }
 }
 """
 SYNC_IMG = "/root/synctest.img"
+CUT_STATES = ("WFConnection", "StandAlone", "Connecting")
 
 
 def _synctest_state(name):
@@ -137,8 +138,7 @@ def test_link_cut_during_initial_sync_resumes_and_completes(host):
             _synctest_state("node1")
         assert lab("cut-link").returncode == 0
         try:
-            cut = wait_for(lambda: _synctest_state("node2")["cstate"] in ("WFConnection", "StandAlone",
-                                                                           "Connecting"), 60, 1)
+            cut = wait_for(lambda: _synctest_state("node2")["cstate"] in CUT_STATES, 60, 1)
             assert cut, _synctest_state("node2")
             assert _synctest_state("node2")["dstate"].startswith("Inconsistent/"), _synctest_state("node2")
         finally:
