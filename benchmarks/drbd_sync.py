@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "molecule", "default", "tests"))
-from labtools import NODES, PEER, RESOURCE, drbd_state, holder, node, wait_for  # noqa: E402
+from labtools import NODES, PEER, RESOURCE, drbd_state, holder, node, uptodate_pair, wait_for  # noqa: E402
 
 PORT = 5999
 RECEIVER = (
@@ -67,9 +67,7 @@ def drbd_rate(secondary, size):
     host = node(secondary)
     start = time.time()
     host.check_output("drbdadm invalidate %s" % RESOURCE)
-    state = wait_for(lambda: (drbd_state(host)["dstate"] == "UpToDate/UpToDate"
-                              and drbd_state(host)["cstate"] == "Connected"), 3600, 1)
-    if not state:
+    if not wait_for(uptodate_pair, 3600, 1):
         sys.exit("drbd: %s is not UpToDate an hour after invalidate" % secondary)
     return size / (time.time() - start)
 
@@ -79,11 +77,9 @@ def main(rounds):
     if primary not in NODES:
         sys.exit("no node holds the resource group: is the pair built?")
     secondary = PEER[primary]
-    for name in NODES:
-        state = drbd_state(node(name))
-        if state["cstate"] != "Connected" or state["dstate"] != "UpToDate/UpToDate":
-            sys.exit("%s: %s is %s %s, not Connected UpToDate/UpToDate"
-                     % (name, RESOURCE, state["cstate"], state["dstate"]))
+    if not uptodate_pair():
+        sys.exit("%s is not Connected UpToDate/UpToDate on both nodes: %s"
+                 % (RESOURCE, [drbd_state(node(n)) for n in NODES]))
     size = int(node(secondary).check_output("blockdev --getsize64 /dev/drbd0"))
     mib = 1024.0 * 1024.0
     ratios = []

@@ -14,14 +14,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "molecule", "default", "tests"))
-from labtools import GUESTS, NODES, PEER, drbd_state, holder, lab, node, wait_for, wait_http  # noqa: E402
+from labtools import GUESTS, NODES, PEER, holder, lab, node, uptodate_pair, wait_for, wait_http  # noqa: E402
 
 DEADTIME = 6
-
-
-def uptodate_pair():
-    states = [drbd_state(node(n)) for n in NODES]
-    return all(s["cstate"] == "Connected" and s["dstate"] == "UpToDate/UpToDate" for s in states)
 
 
 def main(kills):

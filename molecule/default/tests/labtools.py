@@ -6,6 +6,7 @@ when these run (Molecule's create step, or `lab.py up` by hand).
 import json
 import os
 import subprocess
+import threading
 import time
 
 import testinfra
@@ -73,6 +74,12 @@ def drbd_state(host, resource=RESOURCE):
     return out
 
 
+def uptodate_pair(resource=RESOURCE):
+    """Both nodes Connected and UpToDate/UpToDate on RESOURCE."""
+    states = [drbd_state(node(n), resource) for n in NODES]
+    return all(s["cstate"] == "Connected" and s["dstate"] == "UpToDate/UpToDate" for s in states)
+
+
 def wait_for(predicate, timeout, step=2):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -137,7 +144,6 @@ class Poller:
         with Poller() as poll: ...;  poll.down  ->  {guest: seconds}"""
 
     def __init__(self, guests=None, period=1.0):
-        import threading
         self.guests = dict(guests or GUESTS)
         self.period = period
         self.down = {g: 0.0 for g in self.guests}

@@ -1,7 +1,8 @@
 """DRBD after site.yml: mirrored, formatted, and guarded against data loss."""
 import pytest
 
-from labtools import FULL, NODES, RESOURCE, ansible_module, drbd_state, node, this
+from labtools import (FULL, NODES, RESOURCE, ansible_module, drbd_state, holder, lab, node, this, uptodate_pair,
+                      wait_for)
 
 testinfra_hosts = list(NODES)
 
@@ -80,7 +81,6 @@ def test_data_written_on_one_node_is_read_on_the_other():
     marker = active.check_output("head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \\n'")
     active.check_output(f"echo {marker} > /srv/drbd-test && sync")
     passive = two if active is one else one
-    from labtools import holder, wait_for
     owner = holder()
     active.check_output("/usr/share/heartbeat/hb_standby all")
     try:
@@ -116,7 +116,6 @@ def test_link_cut_during_initial_sync_resumes_and_completes(host):
     UpToDate/UpToDate; a second run of the module forces nothing."""
     if this(host) != "node1":
         pytest.skip("once, for both nodes")
-    from labtools import lab, wait_for
     devs = {}
     for name in NODES:
         devs[name] = node(name).check_output(
@@ -152,5 +151,4 @@ def test_link_cut_during_initial_sync_resumes_and_completes(host):
         for name in NODES:
             node(name).run(f"drbdadm down {SYNC_RES}; rm -f /etc/drbd.d/{SYNC_RES}.res; "
                            f"losetup -d {devs.get(name, '/dev/null')}; rm -f {SYNC_IMG}")
-        assert wait_for(lambda: all(drbd_state(node(n))["dstate"] == "UpToDate/UpToDate" for n in NODES),
-                        300, 5)
+        assert wait_for(uptodate_pair, 300, 5)

@@ -1,10 +1,11 @@
 """status.yml and switchover.yml on the built pair (issue 7).
 
-The pair with a node down and the pair resyncing are reported degraded in
-test_zz_failover.py, where a node is killed."""
+The pair with a node down is reported degraded in test_zz_failover.py,
+where a node is killed."""
 import pytest
 
-from labtools import FULL, GUESTS, NODES, PEER, ansible_playbook, holder, http_get, recap_changed
+from labtools import (FULL, GUESTS, NODES, PEER, ansible_playbook, drbd_state, holder, http_get, node,
+                      recap_changed, wait_for)
 
 pytestmark = pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
 
@@ -37,7 +38,6 @@ def test_switchover_moves_the_group_and_back():
 
 def test_status_of_a_resyncing_pair_is_degraded():
     """A full resync towards the Secondary (its copy invalidated) is reported."""
-    from labtools import drbd_state, node, wait_for
     passive = node(PEER[holder()])
     passive.check_output("drbdadm invalidate clusterdr")
     try:

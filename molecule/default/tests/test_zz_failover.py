@@ -11,18 +11,13 @@ import pytest
 import re
 
 from labtools import (FULL, GUESTS, NODES, PEER, ansible_playbook, drbd_state, holder, http_get, lab,
-                      node, wait_for, wait_http)
+                      node, uptodate_pair, wait_for, wait_http)
 
 DEADTIME = 6
 # Generous bound for the test under TCG (guests boot their own systemd in
 # emulation); the benchmark measures against
 # the target (deadtime + 10 s).
 FAILOVER_BOUND = DEADTIME + 240
-
-
-def uptodate_pair():
-    states = [drbd_state(node(n)) for n in NODES]
-    return all(s["cstate"] == "Connected" and s["dstate"] == "UpToDate/UpToDate" for s in states)
 
 
 @pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
