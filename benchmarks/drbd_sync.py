@@ -80,7 +80,8 @@ def main(rounds):
     if not uptodate_pair():
         sys.exit("%s is not Connected UpToDate/UpToDate on both nodes: %s"
                  % (RESOURCE, [drbd_state(node(n)) for n in NODES]))
-    size = int(node(secondary).check_output("blockdev --getsize64 /dev/drbd0"))
+    # the Primary: a Secondary DRBD device cannot be opened
+    size = int(node(primary).check_output("blockdev --getsize64 /dev/drbd0"))
     mib = 1024.0 * 1024.0
     ratios = []
     for round_ in range(1, rounds + 1):

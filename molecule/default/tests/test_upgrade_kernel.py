@@ -5,8 +5,8 @@ one of the suite's security updates, so the upgrade is real. Runs after
 test_operations.py and before the kills of test_zz_failover.py."""
 import pytest
 
-from labtools import (FULL, GUESTS, NODES, Poller, ansible_playbook, drbd_state, holder, http_get, node,
-                      recap_changed)
+from labtools import (FULL, GUESTS, NODES, PEER, Poller, ansible_playbook, drbd_state, holder, http_get, lab,
+                      node, recap_changed, uptodate_pair, wait_for)
 
 pytestmark = pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
 
@@ -26,7 +26,66 @@ def test_check_mode_changes_nothing():
     assert {name: _kernels(name) for name in NODES} == before
 
 
+# After every dpkg run, the initrd of any kernel but the running one is
+# swapped for bytes that are no initramfs (the good one kept in /root):
+# the new kernel panics at boot, unable to mount its root filesystem.
+BREAK_HOOK = "/etc/apt/apt.conf.d/99hapair-test-break-new-kernel"
+BREAK_SCRIPT = """#!/bin/sh
+for initrd in /boot/initrd.img-*; do
+  [ "$initrd" = "/boot/initrd.img-$(uname -r)" ] && continue
+  good="/root/$(basename "$initrd").good"
+  [ -e "$good" ] && continue
+  cp -p "$initrd" "$good" && printf 'not an initramfs\\n' > "$initrd"
+done
+"""
+
+
+def _ssh_up(name):
+    try:
+        return node(name).run("true").rc == 0
+    except Exception:  # a node that does not answer
+        return False
+
+
+def test_slave_that_does_not_boot_leaves_the_master_serving_and_a_power_cycle_boots_the_old_kernel():
+    """The slave's new kernel panics: the run stops, the master serves all along,
+    a power cycle brings the slave back on its previous kernel; once repaired,
+    the rerun (the next test) completes."""
+    master = holder()
+    slave = PEER[master]
+    old = {name: _kernels(name)[0] for name in NODES}
+    host = node(slave)
+    host.check_output(f"cat > /usr/local/sbin/hapair-test-break-new-kernel <<'EOT'\n{BREAK_SCRIPT}EOT")
+    host.check_output("chmod 0755 /usr/local/sbin/hapair-test-break-new-kernel")
+    host.check_output(f"echo 'DPkg::Post-Invoke {{ \"/usr/local/sbin/hapair-test-break-new-kernel\"; }};' > {BREAK_HOOK}")
+    with Poller() as poll:
+        proc = ansible_playbook("upgrade-kernel.yml", "-e", "upgrade_kernel_reboot_timeout=300", timeout=3600)
+    print("\nunreachable while the slave failed its boot: %s" % ", ".join(
+        "%s %.1f s" % (g, poll.down[g]) for g in GUESTS))
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert f"{slave} did not come back" in proc.stdout, proc.stdout[-4000:]
+    assert "still holds" in proc.stdout, proc.stdout[-4000:]
+    # the master was not touched and served all along
+    assert holder() == master
+    assert _kernels(master)[0] == old[master]
+    assert all(poll.longest[g] < 10 for g in GUESTS), poll.longest
+    assert not _ssh_up(slave)
+    # power cycle: GRUB's one-time entry is spent, the default boots
+    assert lab("restart", slave).returncode == 0
+    assert wait_for(lambda: _ssh_up(slave), 600, step=5)
+    running, newest = _kernels(slave)
+    assert running == old[slave] and newest != running, (running, newest)
+    # repair: the good initrd back, the hook gone
+    host.check_output(f"rm -f {BREAK_HOOK} /usr/local/sbin/hapair-test-break-new-kernel")
+    host.check_output(f"cp -p /root/initrd.img-{newest}.good /boot/initrd.img-{newest}")
+    host.check_output(f"rm -f /root/initrd.img-{newest}.good")
+    assert wait_for(uptodate_pair, 600, step=5)
+    assert holder() == master
+
+
 def test_rolling_upgrade_keeps_the_guests_serving():
+    """Runs after the failed boot above: this run resumes (the slave's new
+    kernel is installed, Heartbeat left off there) and completes."""
     master = holder()
     marker = node(master).check_output("date +%s%N")
     node(master).check_output(f"echo {marker} > /srv/upgrade-marker && sync /srv/upgrade-marker")
