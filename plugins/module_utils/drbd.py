@@ -309,9 +309,11 @@ class DrbdResource:
 
     def minor(self):
         if self._minor is None:
-            out = self.adm_ok("sh-minor", self.name).strip().splitlines()
-            if not out or not out[0].strip().isdigit():
-                raise DrbdError("drbdadm sh-minor %s printed %r, not a minor number" % (self.name, out))
+            rc, out, err = self.adm("sh-minor", self.name)
+            out = out.strip().splitlines()
+            if rc != 0 or not out or not out[0].strip().isdigit():
+                raise DrbdError("drbdadm sh-minor %s printed %r (exit %d, stderr %r), not a minor number"
+                                % (self.name, out, rc, err.strip()))
             self._minor = int(out[0].strip())
         return self._minor
 
