@@ -296,6 +296,16 @@ class DrbdResource:
                 " ".join(args), rc, (err.strip() or out.strip() or "no output")))
         return out
 
+    def adm_line(self, *args):
+        """The first line drbdadm prints; an error naming its exit status
+        and stderr when it fails or prints nothing."""
+        rc, out, err = self.adm(*args)
+        lines = out.strip().splitlines()
+        if rc != 0 or not lines:
+            raise DrbdError("drbdadm %s printed %r (exit %d, stderr %r)" % (
+                " ".join(args), out.strip(), rc, err.strip() or "none"))
+        return lines[0].strip()
+
     # -- reading -------------------------------------------------------
     def read_proc(self):
         try:
@@ -309,19 +319,14 @@ class DrbdResource:
 
     def minor(self):
         if self._minor is None:
-            rc, out, err = self.adm("sh-minor", self.name)
-            out = out.strip().splitlines()
-            if rc != 0 or not out or not out[0].strip().isdigit():
-                raise DrbdError("drbdadm sh-minor %s printed %r (exit %d, stderr %r), not a minor number"
-                                % (self.name, out, rc, err.strip()))
-            self._minor = int(out[0].strip())
+            line = self.adm_line("sh-minor", self.name)
+            if not line.isdigit():
+                raise DrbdError("drbdadm sh-minor %s printed %r, not a minor number" % (self.name, line))
+            self._minor = int(line)
         return self._minor
 
     def backing_device(self):
-        out = self.adm_ok("sh-ll-dev", self.name).strip().splitlines()
-        if not out:
-            raise DrbdError("drbdadm sh-ll-dev %s printed no backing device" % self.name)
-        return out[0].strip()
+        return self.adm_line("sh-ll-dev", self.name)
 
     def status(self, family):
         """Role, connection, disks and sync progress of the resource."""

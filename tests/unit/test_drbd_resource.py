@@ -444,6 +444,19 @@ def test_module_not_loaded(node, tmp_path):
 
 # -- up ----------------------------------------------------------------------
 
+def test_a_one_line_drbdadm_answer_that_is_empty_names_exit_and_stderr():
+    class Module:
+        def get_bin_path(self, name):
+            return "/usr/sbin/" + name
+
+        def run_command(self, args, **kw):
+            return 0, "", "a warning on stderr\n"
+
+    with pytest.raises(drbd_utils.DrbdError) as info:
+        drbd_utils.DrbdResource(Module(), RES).minor()
+    assert str(info.value) == "drbdadm sh-minor %s printed '' (exit 0, stderr 'a warning on stderr')" % RES
+
+
 def test_up_brings_the_resource_up_and_waits_for_the_peer(node):
     result = run(dict(state="up", wait_connected=True))
     assert not result.get("failed"), result.get("msg")
