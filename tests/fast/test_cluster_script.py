@@ -32,8 +32,12 @@ def cluster(apollo_render, tmp_path):
         hook = hooks / (guest + ".sh")
         hook.write_text(HOOK)
         hook.chmod(0o755)
+    machines = tmp_path / "machines"
+    for guest in GUESTS:
+        (machines / guest).mkdir(parents=True)
     script = tmp_path / "cluster"
-    script.write_text(text.replace("HOOKS=/etc/vservers", "HOOKS=%s" % hooks))
+    script.write_text(text.replace("HOOKS=/etc/vservers", "HOOKS=%s" % hooks)
+                      .replace("MACHINES=/var/lib/machines", "MACHINES=%s" % machines))
     script.chmod(0o755)
     stubs = tmp_path / "bin"
     stubs.mkdir()
@@ -48,20 +52,59 @@ def cluster(apollo_render, tmp_path):
         proc = subprocess.run([str(script), action], env=dict(env, **extra), capture_output=True,
                               text=True, check=False)
         return proc, (tmp_path / "log").read_text().splitlines()
+    run.machines = machines
+    run.script = script
     return run
+
+
+def guest_calls(log, guest):
+    return [line for line in log if "@%s." % guest in line or line.startswith("hook %s " % guest)]
 
 
 def test_start_stops_mon_then_announces_and_starts_each_guest_in_order_then_starts_mon(cluster):
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
+    assert log[0] == "systemctl stop mon.service"
+    assert log[-1] == "systemctl start mon.service"
+    # Each guest not running: announced, then started, then its post-start hook.
+    for guest in GUESTS:
+        assert guest_calls(log, guest) == [
+            "systemctl is-active --quiet systemd-nspawn@%s.service" % guest,
+            "hook %s pre-start" % guest,
+            "systemctl start systemd-nspawn@%s.service" % guest,
+            "hook %s post-start" % guest]
+    # Announced in inventory order, each before the next guest's start is launched.
+    announced = [line.split()[1] for line in log if line.endswith(" pre-start")]
+    assert announced == GUESTS
+    for before, after in zip(GUESTS, GUESTS[1:]):
+        assert log.index("hook %s pre-start" % before) < log.index("hook %s pre-start" % after)
+
+
+def test_guests_one_after_the_other_when_not_together(cluster):
+    text = cluster.script.read_text()
+    assert "TOGETHER=yes" in text
+    cluster.script.write_text(text.replace("TOGETHER=yes", "TOGETHER=no"))
+    proc, log = cluster("start")
+    assert proc.returncode == 0, proc.stderr
     expected = ["systemctl stop mon.service"]
     for guest in GUESTS:
-        expected += ["hook %s pre-start" % guest,
-                     "systemctl is-active --quiet systemd-nspawn@%s.service" % guest,
+        expected += ["systemctl is-active --quiet systemd-nspawn@%s.service" % guest,
+                     "hook %s pre-start" % guest,
                      "systemctl start systemd-nspawn@%s.service" % guest,
                      "hook %s post-start" % guest]
     expected.append("systemctl start mon.service")
     assert log == expected
+
+
+def test_a_guest_not_created_yet_is_skipped_and_mon_waits(cluster):
+    cluster.machines.joinpath("atlas").rmdir()
+    proc, log = cluster("start")
+    assert proc.returncode == 0, proc.stderr
+    assert "atlas: not created on this node yet" in proc.stderr
+    assert guest_calls(log, "atlas") == []
+    assert all("systemctl start systemd-nspawn@%s.service" % g in log for g in GUESTS if g != "atlas")
+    assert "systemctl start mon.service" not in log
+    assert "mon not started: atlas not created yet" in proc.stderr
 
 
 def test_a_guest_that_fails_does_not_stop_the_others(cluster):

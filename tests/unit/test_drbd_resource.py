@@ -444,17 +444,55 @@ def test_module_not_loaded(node, tmp_path):
 
 # -- up ----------------------------------------------------------------------
 
-def test_a_one_line_drbdadm_answer_that_is_empty_names_exit_and_stderr():
-    class Module:
-        def get_bin_path(self, name):
-            return "/usr/sbin/" + name
+class EmptyAnswers:
+    """A module whose drbdadm prints nothing for the first EMPTY calls of
+    sh-minor, then minor 0; role/cstate/dstate answer as on a synced pair."""
 
-        def run_command(self, args, **kw):
-            return 0, "", "a warning on stderr\n"
+    def __init__(self, empty):
+        self.empty = empty
+        self.calls = []
+        self.warnings = []
 
+    def get_bin_path(self, name, required=False):
+        return "/usr/sbin/" + name
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def run_command(self, args, **kw):
+        verb = args[1]
+        self.calls.append(verb)
+        if verb == "sh-minor":
+            if self.calls.count("sh-minor") <= self.empty:
+                return 0, "", "a warning on stderr\n"
+            return 0, "0\n", ""
+        answers = dict(role="Secondary/Primary", cstate="Connected", dstate="UpToDate/UpToDate")
+        return 0, answers[verb] + "\n", ""
+
+
+def test_a_one_line_drbdadm_answer_that_stays_empty_names_exit_and_stderr():
+    module = EmptyAnswers(empty=3)
     with pytest.raises(drbd_utils.DrbdError) as info:
-        drbd_utils.DrbdResource(Module(), RES).minor()
+        drbd_utils.DrbdResource(module, RES, sleep=lambda seconds: None).minor()
     assert str(info.value) == "drbdadm sh-minor %s printed '' (exit 0, stderr 'a warning on stderr')" % RES
+    assert module.calls == ["sh-minor"] * 3
+
+
+def test_an_empty_sh_minor_answer_is_asked_again():
+    module = EmptyAnswers(empty=2)
+    assert drbd_utils.DrbdResource(module, RES, sleep=lambda seconds: None).minor() == 0
+    assert module.calls == ["sh-minor"] * 3
+
+
+def test_status_without_a_minor_still_reads_the_state(tmp_path):
+    proc = tmp_path / "drbd"
+    proc.write_text(u"version: 8.4.11 (api:1/proto:86-101)\n")
+    module = EmptyAnswers(empty=99)
+    state = drbd_utils.DrbdResource(module, RES, proc_path=str(proc), sleep=lambda seconds: None).status("8.4")
+    assert (state["role"], state["cstate"], state["disk"], state["peer_disk"]) == (
+        "Secondary", "Connected", "UpToDate", "UpToDate")
+    assert state["sync_progress"] is None
+    assert len(module.warnings) == 1 and "sync progress of %s unknown" % RES in module.warnings[0]
 
 
 def test_up_brings_the_resource_up_and_waits_for_the_peer(node):
