@@ -96,15 +96,23 @@ def test_guests_one_after_the_other_when_not_together(cluster):
     assert log == expected
 
 
-def test_a_guest_not_created_yet_is_skipped_and_mon_waits(cluster):
+def test_a_guest_not_created_yet_is_skipped(cluster):
     cluster.machines.joinpath("atlas").rmdir()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
     assert "atlas: not created on this node yet" in proc.stderr
     assert guest_calls(log, "atlas") == []
     assert all("systemctl start systemd-nspawn@%s.service" % g in log for g in GUESTS if g != "atlas")
-    assert "systemctl start mon.service" not in log
-    assert "mon not started: atlas not created yet" in proc.stderr
+    assert log[-1] == "systemctl start mon.service"
+
+
+def test_with_no_guest_created_yet_mon_is_not_started(cluster):
+    for guest in GUESTS:
+        cluster.machines.joinpath(guest).rmdir()
+    proc, log = cluster("start")
+    assert proc.returncode == 0, proc.stderr
+    assert log == ["systemctl stop mon.service"]
+    assert "mon not started: no guest is created on this node yet" in proc.stderr
 
 
 def test_a_guest_that_fails_does_not_stop_the_others(cluster):
