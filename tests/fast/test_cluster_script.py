@@ -61,7 +61,9 @@ def guest_calls(log, guest):
     return [line for line in log if "@%s." % guest in line or line.startswith("hook %s " % guest)]
 
 
-def test_start_stops_mon_then_announces_and_starts_each_guest_in_order_then_starts_mon(cluster):
+def test_together_announces_and_launches_each_guest_in_order_then_starts_mon(cluster):
+    text = cluster.script.read_text()
+    cluster.script.write_text(text.replace("TOGETHER=no", "TOGETHER=yes"))
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
     assert log[0] == "systemctl stop mon.service"
@@ -80,10 +82,8 @@ def test_start_stops_mon_then_announces_and_starts_each_guest_in_order_then_star
         assert log.index("hook %s pre-start" % before) < log.index("hook %s pre-start" % after)
 
 
-def test_guests_one_after_the_other_when_not_together(cluster):
-    text = cluster.script.read_text()
-    assert "TOGETHER=yes" in text
-    cluster.script.write_text(text.replace("TOGETHER=yes", "TOGETHER=no"))
+def test_guests_start_one_after_the_other_by_default(cluster):
+    assert "TOGETHER=no" in cluster.script.read_text()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
     expected = ["systemctl stop mon.service"]
