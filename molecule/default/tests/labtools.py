@@ -168,6 +168,10 @@ class Poller:
         self.down[guest] += gap
         self.longest[guest] = max(self.longest[guest], gap)
 
+    def failing(self, guest):
+        """True while GUEST has not answered since its last failed GET."""
+        return guest in self._since
+
     def __enter__(self):
         self._thread.start()
         return self
