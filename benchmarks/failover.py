@@ -8,13 +8,12 @@ then boots the killed node again and waits until DRBD is UpToDate on both.
 Target: the last guest answers within deadtime + 10 s.
 """
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "molecule", "default", "tests"))
-from labtools import GUESTS, NODES, PEER, holder, lab, node, uptodate_pair, wait_for, wait_http  # noqa: E402
+from labtools import GUESTS, PEER, holder_or_exit, lab, node, spread, uptodate_pair, wait_for, wait_http  # noqa: E402
 
 DEADTIME = 6
 
@@ -22,9 +21,7 @@ DEADTIME = 6
 def main(kills):
     lasts = []
     for round_ in range(1, kills + 1):
-        active = holder()
-        if active not in NODES:
-            sys.exit("no node holds the resource group: is the pair built?")
+        active = holder_or_exit()
         killed = time.time()
         lab("kill", active)
         took = {}
@@ -40,9 +37,8 @@ def main(kills):
         wait_for(uptodate_pair, 900, 5)
         wait_for(lambda: node(active).run("cl_status hbstatus").rc == 0, 300, 3)
     if lasts:
-        figures = (min(lasts), statistics.median(lasts), max(lasts), DEADTIME, DEADTIME + 10)
-        print("last guest back after a kill: min %.1f s, median %.1f s, max %.1f s "
-              "(deadtime %d s, target %d s)" % figures)
+        print("last guest back after a kill: %s (deadtime %d s, target %d s)"
+              % (spread(lasts), DEADTIME, DEADTIME + 10))
 
 
 if __name__ == "__main__":

@@ -9,21 +9,18 @@ group once (master to slave), so this is the downtime upgrade-kernel.yml
 costs each guest, without the upgrade's own hour (benchmarks/upgrade.py).
 """
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "molecule", "default", "tests"))
-from labtools import GUESTS, NODES, PEER, Poller, ansible_playbook, holder  # noqa: E402
+from labtools import GUESTS, PEER, Poller, ansible_playbook, holder_or_exit, spread  # noqa: E402
 
 
 def main(moves):
     worst = []
     for round_ in range(1, moves + 1):
-        active = holder()
-        if active not in NODES:
-            sys.exit("no node holds the resource group: is the pair built?")
+        active = holder_or_exit()
         start = time.time()
         with Poller() as poll:
             proc = ansible_playbook("switchover.yml", "-e", "to=%s" % PEER[active], timeout=900)
@@ -39,8 +36,7 @@ def main(moves):
         print("round %d: %s -> %s in %.0f s; unreachable: %s" % (round_, active, PEER[active], took, figures),
               flush=True)
         worst.append(max(poll.down.values()))
-    print("longest guest downtime per move: min %.1f s, median %.1f s, max %.1f s"
-          % (min(worst), statistics.median(worst), max(worst)))
+    print("longest guest downtime per move: %s" % spread(worst))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ when these run (Molecule's create step, or `lab.py up` by hand).
 """
 import json
 import os
+import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -104,6 +106,19 @@ def holder():
         if rsc in ("all", "local", "foreign") and mounted:
             found.append(name)
     return found[0] if len(found) == 1 else None
+
+
+def holder_or_exit():
+    """holder(), for the benchmarks: they stop when no node holds the group."""
+    active = holder()
+    if active not in NODES:
+        sys.exit("no node holds the resource group: is the pair built?")
+    return active
+
+
+def spread(values):
+    """'min 1.0 s, median 2.0 s, max 3.0 s': how the benchmarks sum up rounds."""
+    return "min %.1f s, median %.1f s, max %.1f s" % (min(values), statistics.median(values), max(values))
 
 
 def ansible_playbook(*args, timeout=3600):
