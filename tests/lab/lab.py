@@ -23,6 +23,8 @@ Run as root. Each node has:
         (so it can be cut)
   vdb   a blank 1 GiB disk (DRBD backing device)
 and a QMP monitor socket. State lives in .lab/ (cache/ survives `down`).
+`up` resumes the nodes from their booted state saved in cache/booted/ by the
+first `up` after the image changed; every other start boots through GRUB.
 Only the Python standard library is used.
 """
 
@@ -31,11 +33,13 @@ import hashlib
 import json
 import os
 import select
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -427,7 +431,8 @@ def qemu_cmd(node):
     return [
         "qemu-system-x86_64", "-name", f"hapair-lab-{node}",
         "-nodefaults", "-no-user-config", "-machine", "pc",
-        "-accel", "tcg,thread=multi", "-smp", "1", "-m", str(MEMORY_MB),
+        "-accel", "tcg,thread=multi", "-cpu", os.environ.get("HAPAIR_LAB_CPU", "qemu64"),
+        "-smp", "1", "-m", str(MEMORY_MB),
         "-display", "none", "-rtc", "base=utc",
         "-drive", f"file={overlay},format=qcow2,if=none,id=root,discard=unmap",
         "-device", "virtio-blk-pci,drive=root,addr=0x6,bootindex=0",
@@ -448,14 +453,21 @@ def qemu_cmd(node):
         "-chardev", f"socket,id=hb,host=127.0.0.1,port={SERIAL_PORTS[node]},server=on,wait=off",
         "-serial", "chardev:hb",
         "-qmp", f"unix:{os.path.join(RUN, node + '.qmp')},server=on,wait=off",
+        # A new generation id at every start: a node resumed from the saved
+        # booted state reseeds its random generator instead of replaying it.
+        "-device", "vmgenid,guid=auto",
     ]
 
 
-def node_start(state, node):
+def node_start(state, node, resume_from=None):
+    """Start NODE's QEMU: a cold boot, or RESUME_FROM a saved booted state."""
     sock = os.path.join(RUN, node + ".qmp")
     if os.path.exists(sock):
         os.unlink(sock)
-    proc = spawn(qemu_cmd(node), os.path.join(RUN, f"{node}-qemu.log"))
+    cmd = qemu_cmd(node)
+    if resume_from:
+        cmd += ["-incoming", f"exec:cat {shlex.quote(resume_from)}"]
+    proc = spawn(cmd, os.path.join(RUN, f"{node}-qemu.log"))
     state["nodes"][node] = proc
     save_state(state)
     for _ in range(100):
@@ -506,26 +518,59 @@ def ssh_cmd(node, *cmd):
             "root@127.0.0.1", *cmd]
 
 
+def ssh_answers(node):
+    """True when NODE answers SSH with its own hostname.
+
+    Until sshd listens, the attempt fails at once (the node resets QEMU's
+    forwarded connection). Once it listens, the key exchange can take
+    several seconds on a busy TCG node: a short timeout would cut it off and
+    start it all over again.
+    """
+    try:
+        res = subprocess.run(
+            ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=30", "-i", SSH_KEY,
+             "-p", str(SSH_PORTS[node]), "root@127.0.0.1", "hostname"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return res.returncode == 0 and res.stdout.strip() == node
+
+
 def wait_ssh(nodes, timeout=UP_TIMEOUT, state=None):
-    """Wait until every node answers SSH with its own hostname."""
+    """Wait until every node answers SSH with its own hostname.
+
+    The nodes are asked at the same time, each every half second, so that
+    one slow node does not delay noticing the other.
+    """
     deadline = time.time() + timeout
-    pending = list(nodes)
-    while pending:
-        for node in list(pending):
-            res = subprocess.run(
-                ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=5", "-i", SSH_KEY,
-                 "-p", str(SSH_PORTS[node]), "root@127.0.0.1", "hostname"],
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                timeout=60, check=False)
-            if res.returncode == 0 and res.stdout.strip() == node:
-                pending.remove(node)
-            elif state and not alive(state["nodes"].get(node)):
-                raise LabError(f"{node}: QEMU exited; see {os.path.join(RUN, node + '-qemu.log')}")
-        if pending:
-            if time.time() > deadline:
-                raise LabError(f"{', '.join(pending)} did not answer SSH within {timeout} s; "
-                               f"see the console logs in {RUN}")
-            time.sleep(1)
+    answered = {}
+
+    def poll(node):
+        while time.time() < deadline and not answered.get("stop"):
+            if ssh_answers(node):
+                answered[node] = True
+                return
+            if state and not alive(state["nodes"].get(node)):
+                answered[node] = "exited"
+                return
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=poll, args=(n,), daemon=True) for n in nodes]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join(max(0.0, deadline - time.time()) + 61)
+    finally:
+        answered["stop"] = True
+    for node in nodes:
+        if answered.get(node) == "exited":
+            raise LabError(f"{node}: QEMU exited; see {os.path.join(RUN, node + '-qemu.log')}")
+    pending = [n for n in nodes if answered.get(n) is not True]
+    if pending:
+        raise LabError(f"{', '.join(pending)} did not answer SSH within {timeout} s; "
+                       f"see the console logs in {RUN}")
 
 
 # --------------------------------------------------------------------------
@@ -579,6 +624,117 @@ def running_state():
     if any(alive(p) for p in procs if p):
         return state
     return state if state.get("net") else None
+
+
+# --------------------------------------------------------------------------
+# saved booted state: `up` resumes both nodes where their first boot ended
+
+BOOTED = os.path.join(CACHE, "booted")
+RESUME_TIMEOUT = 90
+
+
+def booted_dir(image):
+    """Where the booted state of IMAGE's nodes is kept.
+
+    It is named after what it depends on: the image (its recipe, and this
+    very build of it: a rebuilt image has other blocks), the QEMU version and
+    each node's QEMU command line (hardware, memory, disks).
+    """
+    st = os.stat(image)
+    h = hashlib.sha256()
+    h.update(f"{os.path.basename(image)} {st.st_ino} {st.st_mtime_ns}\0".encode())
+    h.update(run(["qemu-system-x86_64", "--version"]).stdout.encode())
+    for node in NODES:
+        h.update(json.dumps(qemu_cmd(node)).encode())
+    h.update(DRBD_DISK_SIZE.encode())
+    return os.path.join(BOOTED, h.hexdigest()[:16])
+
+
+def booted_files(folder, node):
+    return os.path.join(folder, f"{node}.qcow2"), os.path.join(folder, f"{node}.vmstate")
+
+
+def save_booted(state, folder):
+    """Save both running nodes' booted state (RAM and disk) into FOLDER.
+
+    Each QEMU migrates its RAM and devices into a file and stops; its disk
+    overlay, flushed by the migration, is kept next to it.
+    """
+    work = BOOTED + ".new"
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    for node in NODES:
+        # Saved once the boot is over, so that a resumed node has no boot
+        # work left (udev, the last units) to compete with the first tasks.
+        ssh_run(node, "systemctl is-system-running --wait >/dev/null; udevadm settle; sync")
+    for node in NODES:
+        disk, vmstate = booted_files(work, node)
+        qmp(node, "migrate-set-parameters", **{"max-bandwidth": 8 << 30})
+        qmp(node, "migrate", uri=f"exec:cat > {shlex.quote(vmstate)}")
+        deadline = time.time() + 120
+        while True:
+            status = qmp(node, "query-migrate").get("status")
+            if status == "completed":
+                break
+            if status in ("failed", "cancelled") or time.time() > deadline:
+                raise LabError(f"{node}: saving its booted state failed (migration {status})")
+            time.sleep(0.2)
+        qmp(node, "quit")
+        proc = state["nodes"][node]
+        for _ in range(100):
+            if not alive(proc):
+                break
+            time.sleep(0.1)
+        stop(proc)
+        shutil.copyfile(os.path.join(RUN, f"{node}.qcow2"), disk)
+    # only the state of the current image and hardware is worth keeping
+    shutil.rmtree(BOOTED + ".old", ignore_errors=True)
+    if os.path.isdir(BOOTED):
+        os.rename(BOOTED, BOOTED + ".old")
+    os.makedirs(BOOTED)
+    os.rename(work, folder)
+    shutil.rmtree(BOOTED + ".old", ignore_errors=True)
+
+
+def resume_booted(state, folder):
+    """Start both nodes from FOLDER's saved state; False when that failed."""
+    for node in NODES:
+        disk, _ = booted_files(folder, node)
+        shutil.copyfile(disk, os.path.join(RUN, f"{node}.qcow2"))
+    try:
+        for node in NODES:
+            node_start(state, node, resume_from=booted_files(folder, node)[1])
+        wait_ssh(NODES, timeout=RESUME_TIMEOUT, state=state)
+    except LabError as e:
+        say(f"resuming the saved booted state failed ({e}); dropping it, booting cold")
+        for node in NODES:
+            stop(state["nodes"].get(node))
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    # The clocks stopped when the state was saved: set them to the host's.
+    for node in NODES:
+        ssh_run(node, f"date -u -s @{time.time():.3f} >/dev/null")
+    return True
+
+
+def boot_cold(state, image):
+    """Boot both nodes from fresh overlays of IMAGE, through GRUB."""
+    for node in NODES:
+        stop(state["nodes"].get(node))
+        run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", image,
+             os.path.join(RUN, f"{node}.qcow2")])
+        node_start(state, node)
+    say("booting node1 and node2 (TCG)...")
+    wait_ssh(NODES, state=state)
+
+
+def ssh_run(node, command):
+    """Run COMMAND (a shell string of the lab's own) on NODE as root."""
+    res = subprocess.run(ssh_cmd(node, command), stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=120, check=False)
+    if res.returncode != 0:
+        raise LabError(f"{node}: `{command}` failed ({res.returncode}): {res.stdout.strip()}")
+    return res.stdout
 
 
 def need_lab():
@@ -641,16 +797,25 @@ def cmd_up(args):
         save_state(state)
         net_up()
         for node in NODES:
-            run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", image,
-                 os.path.join(RUN, f"{node}.qcow2")])
             run(["truncate", "-s", DRBD_DISK_SIZE, os.path.join(RUN, f"{node}-vdb.raw")])
         state["relay"] = spawn([sys.executable, os.path.abspath(__file__), "_serial-relay"],
                                os.path.join(RUN, "serial-relay.log"))
         save_state(state)
-        for node in NODES:
-            node_start(state, node)
-        say("booting node1 and node2 (TCG)...")
-        wait_ssh(NODES, state=state)
+        folder = booted_dir(image)
+        resumed = False
+        if all(os.path.exists(f) for n in NODES for f in booted_files(folder, n)):
+            say("resuming node1 and node2 from their saved booted state...")
+            resumed = resume_booted(state, folder)
+        if not resumed:
+            boot_cold(state, image)
+            say("saving their booted state (the next `up` resumes it)...")
+            try:
+                save_booted(state, folder)
+                resumed = resume_booted(state, folder)
+            except LabError as e:
+                say(f"saving the booted state failed: {e}")
+            if not resumed:
+                boot_cold(state, image)
         write_inventory()
     except BaseException:
         say("up failed: taking down what was started")

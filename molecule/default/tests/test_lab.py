@@ -24,6 +24,22 @@ def test_node_identity(host):
     assert "10.0.2.15/24" in addresses
 
 
+def test_node_clock_is_the_hosts(host):
+    """A node resumed from the saved booted state has its clock set again."""
+    node_time = float(host.check_output("date +%s.%N"))
+    assert abs(node_time - time.time()) < 30, f"{this(host)} is {node_time - time.time():.0f} s off"
+
+
+def test_nodes_have_their_own_identity():
+    """One image, one saved state per node: machine ids and host keys differ."""
+    ids = {}
+    for name in NODES:
+        res = lab("ssh", name, "--", "cat /etc/machine-id /etc/ssh/ssh_host_ed25519_key.pub")
+        assert res.returncode == 0, res.stdout + res.stderr
+        ids[name] = res.stdout
+    assert ids["node1"] != ids["node2"]
+
+
 def test_replication_link_reaches_peer(host):
     peer = NODES[PEER[this(host)]]["replication"]
     res = host.run(f"ping -c 2 -W 3 -I eth1 {peer}")
