@@ -151,6 +151,16 @@ def spawn(cmd, log):
     return {"pid": p.pid, "start": start, "cmd": cmd, "log": log}
 
 
+def wait_gone(proc, seconds):
+    """Wait up to SECONDS for the recorded process to end; True if it did."""
+    deadline = time.time() + seconds
+    while alive(proc):
+        if time.time() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def stop(proc, sig=signal.SIGTERM, wait=10.0):
     """Stop the recorded process (checked by pid and start time)."""
     if not alive(proc):
@@ -159,17 +169,9 @@ def stop(proc, sig=signal.SIGTERM, wait=10.0):
         os.kill(proc["pid"], sig)
     except ProcessLookupError:
         return
-    deadline = time.time() + wait
-    while time.time() < deadline:
-        if not alive(proc):
-            return
-        time.sleep(0.1)
-    if alive(proc):
+    if not wait_gone(proc, wait):
         os.kill(proc["pid"], signal.SIGKILL)
-        for _ in range(50):
-            if not alive(proc):
-                return
-            time.sleep(0.1)
+        wait_gone(proc, 5)
 
 
 def reap():
@@ -514,8 +516,8 @@ def qmp(node, command, **arguments):
         return call(command, arguments)
 
 
-def ssh_cmd(node, *cmd):
-    return ["ssh", *SSH_OPTIONS, "-i", SSH_KEY, "-p", str(SSH_PORTS[node]),
+def ssh_cmd(node, *cmd, options=()):
+    return ["ssh", *SSH_OPTIONS, *options, "-i", SSH_KEY, "-p", str(SSH_PORTS[node]),
             "root@127.0.0.1", *cmd]
 
 
@@ -529,8 +531,7 @@ def ssh_answers(node):
     """
     try:
         res = subprocess.run(
-            ["ssh", *SSH_OPTIONS, "-o", "ConnectTimeout=30", "-i", SSH_KEY,
-             "-p", str(SSH_PORTS[node]), "root@127.0.0.1", "hostname"],
+            ssh_cmd(node, "hostname", options=("-o", "ConnectTimeout=30")),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             timeout=60, check=False)
     except subprocess.TimeoutExpired:
@@ -681,12 +682,8 @@ def save_booted(state, folder):
                 raise LabError(f"{node}: saving its booted state failed (migration {status})")
             time.sleep(0.2)
         qmp(node, "quit")
-        proc = state["nodes"][node]
-        for _ in range(100):
-            if not alive(proc):
-                break
-            time.sleep(0.1)
-        stop(proc)
+        wait_gone(state["nodes"][node], 10)
+        stop(state["nodes"][node])
         shutil.copyfile(os.path.join(RUN, f"{node}.qcow2"), disk)
     # only the state of the current image and hardware is worth keeping
     shutil.rmtree(BOOTED + ".old", ignore_errors=True)

@@ -32,11 +32,8 @@ def test_node_clock_is_the_hosts(host):
 
 def test_nodes_have_their_own_identity():
     """One image, one saved state per node: machine ids and host keys differ."""
-    ids = {}
-    for name in NODES:
-        res = lab("ssh", name, "--", "cat /etc/machine-id /etc/ssh/ssh_host_ed25519_key.pub")
-        assert res.returncode == 0, res.stdout + res.stderr
-        ids[name] = res.stdout
+    ids = {name: node(name).check_output("cat /etc/machine-id /etc/ssh/ssh_host_ed25519_key.pub")
+           for name in NODES}
     assert ids["node1"] != ids["node2"]
 
 
