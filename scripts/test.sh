@@ -45,8 +45,20 @@ if [ "$fast_only" = no ]; then
   fi
   cat .lab/build.log
   echo "lab images ready after $((SECONDS - start)) s of waiting"
-  HAPAIR_JUNIT_DIR=$results molecule test
+  # CI stops a run at 90 min. The lab step gets what is left of 78 min, so
+  # that a stuck or slow lab still ends the run with what the nodes were
+  # doing (scripts/lab_report.sh) instead of a bare timeout.
+  budget=$(( ${HAPAIR_CI_MINUTES:-78} * 60 - SECONDS ))
+  [ "$budget" -gt 600 ] || budget=600
+  rc=0
+  HAPAIR_JUNIT_DIR=$results timeout --kill-after=30 "$budget" molecule test || rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "lab: stopped after its budget of $budget s; what the lab was doing:" >&2
+    bash scripts/lab_report.sh || true
+    python3 tests/lab/lab.py down || true
+  fi
   echo "lab: $((SECONDS - start)) s"
+  [ "$rc" -eq 0 ] || exit "$rc"
 fi
 
 python3 scripts/junit_summary.py "$results"

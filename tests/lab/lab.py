@@ -270,7 +270,7 @@ def recipe_hash(suite):
     h = hashlib.sha256()
     h.update(f"suite={suite}\n".encode())
     for root, dirs, files in os.walk(IMAGE_DIR):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             path = os.path.join(root, name)
             h.update(os.path.relpath(path, IMAGE_DIR).encode() + b"\0")
