@@ -119,6 +119,23 @@ ln -sfn /etc/systemd/system/hapair-httpd.service \
   "$root/etc/systemd/system/multi-user.target.wants/hapair-httpd.service"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
 
+# A slim guest, as Debian's container images are: no manuals, info pages,
+# translations or documentation but the copyright files (a third of the
+# tree, and most of its files: every guest unpacks the tree and shifts its
+# owners on its first start). dpkg keeps them out of later installs too.
+cat >"$root/etc/dpkg/dpkg.cfg.d/hapair-slim" <<'EOF'
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+EOF
+rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/*
+find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
+
 tar --numeric-owner --xattrs -C "$root" -czf "$work/template.tar.gz" .
 mv -f "$work/template.tar.gz" "$out"
 echo "$recipe" >"$out.recipe"
