@@ -338,11 +338,22 @@ def quiet_ipv6(name):
             f.write("1\n")
 
 
-def net_up():
-    """Bridge (no address here), one tap per node, the client namespace."""
+def net_check_free():
+    """Refuse links or a namespace of the lab's names that `up` did not make.
+
+    Checked before `up` records that it owns the network, so that a failed
+    `up` never removes what it found."""
     for name in (BRIDGE, VETH, *TAPS.values()):
         if link_exists(name):
-            raise LabError(f"link {name} exists already: `lab.py down` first")
+            raise LabError(f"link {name} exists already: `lab.py down` if a lab runs, otherwise "
+                           f"it was left by another program (`ip link del {name}` removes it)")
+    if CLIENT_NS in run(["ip", "netns", "list"], check=False).stdout.split():
+        raise LabError(f"network namespace {CLIENT_NS} exists already: `lab.py down` if a lab "
+                       f"runs, otherwise `ip netns del {CLIENT_NS}` removes it")
+
+
+def net_up():
+    """Bridge (no address here), one tap per node, the client namespace."""
     ip("link", "add", BRIDGE, "type", "bridge")
     quiet_ipv6(BRIDGE)
     ip("link", "set", BRIDGE, "up")
@@ -350,8 +361,6 @@ def net_up():
         ip("tuntap", "add", "dev", tap, "mode", "tap")
         quiet_ipv6(tap)
         ip("link", "set", tap, "master", BRIDGE, "up")
-    if run(["ip", "netns", "list"]).stdout.split().count(CLIENT_NS):
-        ip("netns", "del", CLIENT_NS)
     ip("netns", "add", CLIENT_NS)
     ip("link", "add", VETH, "type", "veth", "peer", "name", "eth0", "netns", CLIENT_NS)
     quiet_ipv6(VETH)
@@ -786,6 +795,7 @@ def cmd_up(args):
     for port in REPL_PORTS.values():
         if not port_free_udp(port):
             raise LabError(f"127.0.0.1:{port} (udp) is taken; the lab needs it")
+    net_check_free()
     shutil.rmtree(RUN, ignore_errors=True)
     os.makedirs(RUN)
     state = {"suite": args.suite, "image": image, "nodes": {}, "net": False,
