@@ -50,12 +50,15 @@ if [ "$fast_only" = no ]; then
   # doing (scripts/lab_report.sh) instead of a bare timeout.
   budget=$(( ${HAPAIR_CI_MINUTES:-78} * 60 - SECONDS ))
   [ "$budget" -gt 600 ] || budget=600
+  # Molecule keeps its state (created, converged) outside the clone, per
+  # folder name: a run stopped short would make the next one skip create.
+  molecule reset
   rc=0
   HAPAIR_JUNIT_DIR=$results timeout --kill-after=30 "$budget" molecule test || rc=$?
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     echo "lab: stopped after its budget of $budget s; what the lab was doing:" >&2
     bash scripts/lab_report.sh || true
-    python3 tests/lab/lab.py down || true
+    timeout 300 molecule destroy || python3 tests/lab/lab.py down || true
   fi
   echo "lab: $((SECONDS - start)) s"
   [ "$rc" -eq 0 ] || exit "$rc"
