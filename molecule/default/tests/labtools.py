@@ -121,8 +121,17 @@ def spread(values):
     return "min %.1f s, median %.1f s, max %.1f s" % (min(values), statistics.median(values), max(values))
 
 
+def ansible_env(**extra):
+    """The environment of the Ansible runs the checks read: the repository's
+    ansible.cfg, and none of the callbacks Molecule enables for its own runs
+    (profile_tasks would add its lines to the output the checks parse)."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"), **extra)
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    return env
+
+
 def ansible_playbook(*args, timeout=3600):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"))
+    env = ansible_env()
     return subprocess.run([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "-i", INVENTORY, *args],
                           capture_output=True, text=True, timeout=timeout, cwd=TOP, env=env,
                           check=False)
@@ -130,8 +139,7 @@ def ansible_playbook(*args, timeout=3600):
 
 def ansible_module(host_pattern, module, args, timeout=600):
     """Run one module with ad-hoc ansible; return (rc, result dict or text)."""
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"),
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     proc = subprocess.run([os.path.join(ANSIBLE_BIN, "ansible"), "-i", INVENTORY, host_pattern,
                            "-m", module, "-a", json.dumps(args)],
                           capture_output=True, text=True, timeout=timeout, cwd=TOP, env=env,
