@@ -331,6 +331,10 @@ def link_exists(name):
     return ip("link", "show", "dev", name, check=False).returncode == 0
 
 
+def netns_exists(name):
+    return name in ip("netns", "list", check=False).stdout.split()
+
+
 def quiet_ipv6(name):
     path = f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6"
     if os.path.exists(path):
@@ -347,7 +351,7 @@ def net_check_free():
         if link_exists(name):
             raise LabError(f"link {name} exists already: `lab.py down` if a lab runs, otherwise "
                            f"it was left by another program (`ip link del {name}` removes it)")
-    if CLIENT_NS in run(["ip", "netns", "list"], check=False).stdout.split():
+    if netns_exists(CLIENT_NS):
         raise LabError(f"network namespace {CLIENT_NS} exists already: `lab.py down` if a lab "
                        f"runs, otherwise `ip netns del {CLIENT_NS}` removes it")
 
@@ -372,7 +376,7 @@ def net_up():
 
 
 def net_down():
-    if CLIENT_NS in run(["ip", "netns", "list"], check=False).stdout.split():
+    if netns_exists(CLIENT_NS):
         ip("netns", "del", CLIENT_NS, check=False)
     for name in (VETH, *TAPS.values(), BRIDGE):
         if link_exists(name):
