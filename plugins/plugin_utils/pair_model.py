@@ -36,6 +36,10 @@ MON_INTERVAL = re.compile(r"^[0-9]+[smhd]$")
 DRBD_PROTOCOLS = ("A", "B", "C")
 DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
 FSTYPES = ("ext3", "ext4", "xfs", "btrfs")
+# The roles' defaults, where the inventory sets none.
+HEARTBEAT_DEADTIME = 30
+DRBD_PING_INT = 10
+DRBD_PING_TIMEOUT = 5
 CSYNC2_AUTO = ("none", "first", "younger", "older", "bigger", "smaller", "left", "right")
 
 
@@ -250,6 +254,43 @@ def _check_heartbeat(p, v, nodes):
         p.add("heartbeat_serial_port", serial, "a device path such as /dev/ttyS0")
 
 
+def _check_drbd_sees_death_first(p, v):
+    """DRBD must give a dead peer up before Heartbeat takes the group over.
+
+    Until DRBD has noticed (ping_int seconds of silence, then ping_timeout
+    tenths of a second), the survivor cannot become Primary: drbddisk's
+    "primary" fails and the takeover waits on its retries, or fails.
+    """
+    deadtime = v.get("heartbeat_deadtime", HEARTBEAT_DEADTIME)
+    if not _positive_int(deadtime):
+        return  # _check_heartbeat names it
+    resources = v.get("drbd_resources")
+    if not isinstance(resources, list):
+        return  # _check_drbd names it
+    default_int = v.get("drbd_default_ping_int", DRBD_PING_INT)
+    default_timeout = v.get("drbd_default_ping_timeout", DRBD_PING_TIMEOUT)
+    for i, res in enumerate(resources):
+        where = "drbd_resources[%d]" % i
+        ping_int = res.get("ping_int", default_int)
+        ping_timeout = res.get("ping_timeout", default_timeout)
+        name_int = where + ".ping_int" if "ping_int" in res else "drbd_default_ping_int"
+        name_timeout = where + ".ping_timeout" if "ping_timeout" in res else "drbd_default_ping_timeout"
+        if not _positive_int(ping_int):
+            p.add(name_int, ping_int, "a positive number of seconds")
+        elif not _positive_int(ping_timeout):
+            p.add(name_timeout, ping_timeout, "a positive number of tenths of a second")
+        elif ping_int * 10 + ping_timeout >= deadtime * 10:
+            p.add(name_int, ping_int,
+                  "DRBD notices a dead peer only after %s + %s s, not before heartbeat_deadtime (%s s): "
+                  "the survivor could not become Primary when Heartbeat takes over. Lower the ping "
+                  "(for example %s: %d) or raise heartbeat_deadtime"
+                  % (ping_int, ping_timeout / 10.0, deadtime, name_int, max(1, (deadtime - 1) // 2)))
+
+
+def _positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _check_csync2(p, v):
     for key in ("csync2_key_path", "csync2_backup_directory"):
         value = v.get(key)
@@ -276,5 +317,6 @@ def pair_problems(hostvars, host, monitors=None):
     _check_guests(p, guests, owned, monitors)
     _check_drbd(p, v.get("drbd_resources"), nodes)
     _check_heartbeat(p, v, nodes)
+    _check_drbd_sees_death_first(p, v)
     _check_csync2(p, v)
     return p.items

@@ -1,5 +1,6 @@
 """A malformed inventory stops every playbook before any host is contacted,
 with a message naming the variable and the value."""
+import functools
 import os
 
 import pytest
@@ -20,6 +21,7 @@ def save(inv, rel, data):
 
 def edit(rel):
     def decorator(func):
+        @functools.wraps(func)
         def apply(inv):
             data = load(inv, rel)
             func(data)
@@ -85,6 +87,13 @@ def unknown_preferred_node(data):
     data["heartbeat_preferred_node"] = "apollo99"
 
 
+@edit("group_vars/apollo/heartbeat.yml")
+def deadtime_under_drbd_ping(data):
+    # DRBD's default ping (10 s + 0.5 s) would still see the dead peer at takeover.
+    data["heartbeat_warntime"] = 5
+    data["heartbeat_deadtime"] = 8
+
+
 CASES = [
     # (mutation, words the message must hold: the variable and the value)
     (three_nodes, ["hapair_nodes", "apollo14", "exactly two"]),
@@ -97,6 +106,7 @@ CASES = [
     (unknown_monitor, ["hapair_guests[1].services[0].monitor", "nosuch.monitor"]),
     (bad_guest_name, ["hapair_guests[3].name", "ldap_01"]),
     (unknown_preferred_node, ["heartbeat_preferred_node", "apollo99"]),
+    (deadtime_under_drbd_ping, ["drbd_default_ping_int", "=10", "heartbeat_deadtime (8 s)"]),
 ]
 
 
