@@ -4,7 +4,8 @@
 # processes, the package proxy's last requests (fetched upstream or served
 # from its cache), and on each node its load, busiest processes, DRBD,
 # Heartbeat's resources, systemd's pending jobs and the journal's last lines
-# (ssh logins left out).
+# (ssh logins left out), and the kernel's crash report when its console holds
+# one.
 #   bash scripts/lab_report.sh
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,13 @@ fi
 
 for node in node1 node2; do
   echo "--- $node"
+  # A node whose kernel died answers no ssh: its console says why.
+  console=.lab/run/$node-console.log
+  if [ -f "$console" ] && grep -q -E 'Kernel panic|Oops:|BUG:' "$console"; then
+    echo "$node's console shows a kernel crash:"
+    grep -n -m 1 -E 'Kernel panic|Oops:|BUG:' "$console"
+    grep -a -A 24 -m 1 -E 'Oops:|BUG:|Kernel panic' "$console" | cut -c1-160
+  fi
   timeout 120 python3 tests/lab/lab.py ssh "$node" -- '
     uptime
     ps -eo pid,etime,time,pcpu,args --sort=-time | head -n 12 | cut -c1-160
