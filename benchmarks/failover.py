@@ -5,7 +5,9 @@ Run as root with the lab up and the pair built (scripts/lab.sh):
 Each round hard-kills the node holding the resource group, measures from
 the kill until each guest answers again from the lab's client namespace,
 then boots the killed node again and waits until DRBD is UpToDate on both.
-Target: the last guest answers within deadtime + 10 s.
+Each round also prints the survivor's takeover as its journal shows it
+(peer declared dead, DRBD Primary, /srv mounted, each guest started), in
+seconds after the kill. Target: the last guest answers within deadtime + 10 s.
 """
 import os
 import sys
@@ -13,7 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "molecule", "default", "tests"))
-from labtools import GUESTS, PEER, holder_or_exit, lab, node, spread, uptodate_pair, wait_for, wait_http  # noqa: E402
+from labtools import (GUESTS, PEER, clock_offset, holder_or_exit, lab, node, spread,  # noqa: E402
+                      takeover_timeline, uptodate_pair, wait_for, wait_http)
 
 DEADTIME = 6
 
@@ -22,6 +25,8 @@ def main(kills):
     lasts = []
     for round_ in range(1, kills + 1):
         active = holder_or_exit()
+        survivor = node(PEER[active])
+        offset = clock_offset(survivor)
         killed = time.time()
         lab("kill", active)
         took = {}
@@ -31,6 +36,8 @@ def main(kills):
         figures = ", ".join("%s %s" % (g, "%.1f s" % t if t else "never") for g, t in took.items())
         print("round %d: killed %s; answers again from %s: %s" % (round_, active, PEER[active], figures),
               flush=True)
+        steps = takeover_timeline(survivor, killed, offset)
+        print("  %s's journal: %s" % (PEER[active], ", ".join("%s %.1f s" % step for step in steps)), flush=True)
         if all(took.values()):
             lasts.append(max(took.values()))
         lab("start", active, timeout=900)

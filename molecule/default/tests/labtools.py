@@ -116,6 +116,39 @@ def holder_or_exit():
     return active
 
 
+# What the survivor's journal says during a takeover, in order: (label, text
+# of the line). The first line matching each is kept.
+TAKEOVER_STEPS = (
+    ("peer declared dead", ": is dead"),
+    ("drbddisk start", "resource.d/drbddisk " + RESOURCE + " start"),
+    ("DRBD Primary", "role( Secondary -> Primary )"),
+    ("Filesystem start", "resource.d/Filesystem /dev/drbd0 " + MOUNTPOINT),
+    ("/srv mounted", "(drbd0): mounted filesystem"),
+    ("cluster start", "resource.d/cluster  start"),
+) + tuple((guest + " started", "hapair-cluster: " + guest + ": started") for guest in GUESTS)
+
+
+def clock_offset(host):
+    """HOST's clock minus this machine's, in seconds (to within half an ssh round)."""
+    before = time.time()
+    remote = float(host.check_output("date +%s.%N"))
+    return remote - (before + time.time()) / 2
+
+
+def takeover_timeline(host, since, offset=0.0):
+    """[(label, seconds)]: when HOST's journal shows each TAKEOVER_STEPS line,
+    as seconds after SINCE (this machine's clock; OFFSET from clock_offset)."""
+    out = host.run(f"journalctl -o short-unix --no-pager --since=@{since + offset - 5:.0f}").stdout
+    found = []
+    for label, text in TAKEOVER_STEPS:
+        for line in out.splitlines():
+            stamp, _, rest = line.partition(" ")
+            if text in rest:
+                found.append((label, float(stamp) - offset - since))
+                break
+    return found
+
+
 def spread(values):
     """'min 1.0 s, median 2.0 s, max 3.0 s': how the benchmarks sum up rounds."""
     return "min %.1f s, median %.1f s, max %.1f s" % (min(values), statistics.median(values), max(values))

@@ -25,6 +25,12 @@ def test_filesystem_of_the_inventory_type(host):
     assert host.check_output("blkid -p -s TYPE -o value /dev/drbd0") == "ext3"
 
 
+def test_no_resource_left_owed_its_filesystem(host):
+    """The mark the role keeps from the forced initial sync until the
+    filesystem exists is gone once site.yml has run."""
+    assert not host.file(f"/var/lib/drbd/hapair-{RESOURCE}.needs-filesystem").exists
+
+
 def test_module_not_mounted_or_promoted_at_boot(host):
     """Heartbeat owns promotion and mounting: no fstab line, drbd.service off."""
     assert "/dev/drbd" not in host.file("/etc/fstab").content_string
