@@ -125,7 +125,7 @@ TAKEOVER_STEPS = (
     ("Filesystem start", "resource.d/Filesystem /dev/drbd0 " + MOUNTPOINT),
     ("/srv mounted", "(drbd0): mounted filesystem"),
     ("cluster start", "resource.d/cluster  start"),
-) + tuple((guest + " started", "hapair-cluster: " + guest + ": started") for guest in GUESTS)
+) + tuple((guest + " started", guest + ": started") for guest in GUESTS)
 
 
 def clock_offset(host):
