@@ -464,7 +464,7 @@ def qemu_cmd(node):
         "-device", f"virtio-net-pci,netdev=pub,mac={mac % (i, 2)},addr=0x5",
         "-object", "rng-random,id=rng,filename=/dev/urandom",
         "-device", "virtio-rng-pci,rng=rng,addr=0x8",
-        "-chardev", f"file,id=console,path={os.path.join(RUN, node + '-console.log')},append=on",
+        "-chardev", f"file,id=console,path={console_path(node)},append=on",
         "-serial", "chardev:console",
         "-chardev", f"socket,id=hb,host=127.0.0.1,port={SERIAL_PORTS[node]},server=on,wait=off",
         "-serial", "chardev:hb",
@@ -552,14 +552,38 @@ def ssh_answers(node):
     return res.returncode == 0 and res.stdout.strip() == node
 
 
+def console_path(node):
+    """NODE's serial console, kept across its boots (QEMU appends to it)."""
+    return os.path.join(RUN, f"{node}-console.log")
+
+
+def console_size(node):
+    try:
+        return os.path.getsize(console_path(node))
+    except OSError:
+        return 0
+
+
+def console_panicked(node, since):
+    """True when NODE's console shows a kernel panic written after byte SINCE."""
+    try:
+        with open(console_path(node), "rb") as console:
+            console.seek(since)
+            return b"Kernel panic" in console.read()
+    except OSError:
+        return False
+
+
 def wait_ssh(nodes, timeout=UP_TIMEOUT, state=None):
     """Wait until every node answers SSH with its own hostname.
 
     The nodes are asked at the same time, each every half second, so that
-    one slow node does not delay noticing the other.
+    one slow node does not delay noticing the other. A node whose kernel
+    panics meanwhile (its console says so) fails the wait at once.
     """
     deadline = time.time() + timeout
     answered = {}
+    since = {node: console_size(node) for node in nodes}
 
     def poll(node):
         while time.time() < deadline and not answered.get("stop"):
@@ -568,6 +592,9 @@ def wait_ssh(nodes, timeout=UP_TIMEOUT, state=None):
                 return
             if state and not alive(state["nodes"].get(node)):
                 answered[node] = "exited"
+                return
+            if console_panicked(node, since[node]):
+                answered[node] = "panicked"
                 return
             time.sleep(0.5)
 
@@ -582,6 +609,9 @@ def wait_ssh(nodes, timeout=UP_TIMEOUT, state=None):
     for node in nodes:
         if answered.get(node) == "exited":
             raise LabError(f"{node}: QEMU exited; see {os.path.join(RUN, node + '-qemu.log')}")
+        if answered.get(node) == "panicked":
+            raise LabError(f"{node}: its kernel panicked while booting; see {console_path(node)}. "
+                           f"`lab.py kill {node}` then `lab.py start {node}` boots it again")
     pending = [n for n in nodes if answered.get(n) is not True]
     if pending:
         raise LabError(f"{', '.join(pending)} did not answer SSH within {timeout} s; "
