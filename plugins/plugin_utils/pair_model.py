@@ -236,7 +236,7 @@ def _check_heartbeat(p, v, nodes):
         value = v.get(key)
         if value is None:
             continue
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if not _positive_int(value):
             p.add(key, value, "a positive number of seconds")
         else:
             times[key] = value
