@@ -28,11 +28,16 @@ SERVICE_BUILTIN_DEFAULTS = {
     "period": "wd {Sun-Sat}",
     "alert": "mail.alert",
     "upalert": "mail.alert",
+    # Mon alone alerts at every failed check (every 30 s during an outage);
+    # alertevery sends the same failure again only after this long. Mon
+    # resets it when the service comes back, so a new outage alerts at once.
+    "alertevery": "1h",
 }
 
 HOSTNAME_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MON_INTERVAL = re.compile(r"^[0-9]+[smhd]$")
+MON_ALERTEVERY = re.compile(r"^[0-9]+[smhd]( (strict|observe_detail|ignore_summary))?$")
 DRBD_PROTOCOLS = ("A", "B", "C")
 DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
 FSTYPES = ("ext3", "ext4", "xfs", "btrfs")
@@ -181,6 +186,11 @@ def _check_guests(p, guests, owned, monitors):
                       "Mon ships no such monitor (add it to mon_extra_monitors if you install it)")
             if not MON_INTERVAL.match(str(svc.get("interval"))):
                 p.add(swhere + ".interval", svc.get("interval"), "not a Mon interval such as 30s or 5m")
+            alertevery = svc.get("alertevery")
+            if alertevery not in ("", None) and not MON_ALERTEVERY.match(str(alertevery)):
+                p.add(swhere + ".alertevery", alertevery,
+                      "not a Mon interval such as 1h, optionally followed by strict, observe_detail"
+                      " or ignore_summary (\"\" alerts at every failed check)")
             if not svc.get("recipients"):
                 p.add(swhere + ".recipients", svc.get("recipients"), "at least one recipient")
 

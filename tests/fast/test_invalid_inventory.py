@@ -78,6 +78,11 @@ def unknown_monitor(data):
 
 
 @edit("group_vars/apollo/guests.yml")
+def alertevery_in_words(data):
+    data["hapair_guests"][1]["services"][0]["alertevery"] = "hourly"
+
+
+@edit("group_vars/apollo/guests.yml")
 def bad_guest_name(data):
     data["hapair_guests"][3]["name"] = "ldap_01"
 
@@ -104,6 +109,7 @@ CASES = [
     (relative_mountpoint, ["drbd_resources[0].mountpoint", "'srv'"]),
     (protocol_d, ["protocol", "D", "A, B, C"]),
     (unknown_monitor, ["hapair_guests[1].services[0].monitor", "nosuch.monitor"]),
+    (alertevery_in_words, ["hapair_guests[1].services[0].alertevery", "hourly", "1h"]),
     (bad_guest_name, ["hapair_guests[3].name", "ldap_01"]),
     (unknown_preferred_node, ["heartbeat_preferred_node", "apollo99"]),
     (deadtime_under_drbd_ping, ["drbd_default_ping_int", "=10", "heartbeat_deadtime (8 s)"]),

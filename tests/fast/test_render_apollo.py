@@ -151,6 +151,9 @@ def test_mon_cf_has_the_report_watch(apollo_render):
         "period wd {Mon-Fri} hr {2am-11pm}",
         'alert ha-up-down.alert -S "Service http on hubble down !" supervision@dr12.cnrs.fr',
         'upalert mail.alert -S "Service http on hubble up !" supervision@dr12.cnrs.fr',
+        # not in the report: the same failure is mailed again after an hour,
+        # not at every check
+        "alertevery 1h",
     ):
         assert expected in lines, expected
     for key, value in (("maxprocs", "20"), ("histlength", "100"), ("randstart", "10s"),

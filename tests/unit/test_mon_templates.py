@@ -59,6 +59,9 @@ INVENTORY = {
                         "upalert": "mail.alert",
                         "upalert_subject": "Service http on hubble up !",
                         "recipients": ["supervision@dr12.cnrs.fr"],
+                        # the report's watch has no alertevery: Mon alerts at
+                        # every failed check, as the report's did
+                        "alertevery": "",
                     }]},
                     # No services: named in /etc/hosts, not watched.
                     {"name": "hebdo", "address": "10.10.10.11/24"},
@@ -172,6 +175,7 @@ def test_defaults_subjects_and_extra_keywords(rendered):
             interval 5m
             monitor smtp.monitor -t 60
             period wd {Sun-Sat}
+              alertevery 1h
               alert mail.alert -S "say \\"down\\"" root@localhost
               upalert mail.alert -S "Service smtp on web1 up !" root@localhost
         """)
