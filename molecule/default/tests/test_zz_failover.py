@@ -26,7 +26,7 @@ def mail_subjects(host, text):
 
 
 def _stop_web1_until_alerted(active, down_text, downs):
-    """Stop web1's HTTP server and wait for Mon's alert mail (the downs-th + 1)."""
+    """Stop web1's HTTP server and wait for an alert mail beyond the DOWNS already there."""
     stopped_at = time.time()
     active.check_output("systemctl --machine=web1 stop hapair-httpd.service")
     # Mon checks every 10 s; the mail is delivered at once (not at exim's next queue run).
