@@ -23,17 +23,11 @@ if [ -f "$log" ]; then
   done
 fi
 
+# A node whose kernel died answers no ssh: its console says why.
+bash scripts/lab_crash.sh .lab/run || true
+
 for node in node1 node2; do
   echo "--- $node"
-  # A node whose kernel died answers no ssh: its console says why. The
-  # console keeps every boot (QEMU appends): the last crash is shown.
-  console=.lab/run/$node-console.log
-  crash=$(grep -a -n -E 'Oops:|BUG:|Kernel panic' "$console" 2>/dev/null | tail -n 1 | cut -d: -f1)
-  if [ -n "$crash" ]; then
-    start=$(head -n "$crash" "$console" | grep -a -n -E 'Oops:|BUG:' | tail -n 1 | cut -d: -f1)
-    echo "$node's console shows a kernel crash ($(grep -a -c 'Kernel panic' "$console") panic(s) in it), the last one:"
-    sed -n "${start:-$crash},$((${start:-$crash} + 24))p" "$console" | cut -c1-160
-  fi
   timeout 120 python3 tests/lab/lab.py ssh "$node" -- '
     uptime
     ps -eo pid,etime,time,pcpu,args --sort=-time | head -n 12 | cut -c1-160
