@@ -52,3 +52,13 @@ def test_of_two_crashes_the_last_is_shown_from_its_first_line(tmp_path):
     assert "(2 panic(s) in it)" in proc.stdout
     assert "BUG: unable to handle page fault" in proc.stdout
     assert "double fault" not in proc.stdout
+
+
+def test_a_report_without_a_panic_is_shown_but_is_no_crash(tmp_path):
+    # what lab_report.sh shows for a stuck lab: a node alive but with a kernel error
+    (tmp_path / "node1-console.log").write_text(
+        "node1 login: \n[ 300.1] BUG: soft lockup - CPU#0 stuck for 22s! [drbd_r_clusterd:812]\n")
+    proc = run(tmp_path)
+    assert proc.returncode == 1
+    assert "node1's console shows a kernel error report (no panic)" in proc.stdout
+    assert "BUG: soft lockup" in proc.stdout
