@@ -18,6 +18,12 @@ What is read, and how, on both kernel module versions:
 - the generation identifiers: ``drbdadm get-gi RES`` (drbdadm falls back to
   ``drbdmeta get-gi`` when the device is not attached);
 - metadata presence: ``drbdadm dump-md RES`` (only when not attached);
+- the backing (lower-level) device and the metadata device of this node,
+  where ``create-md`` writes: ``drbdadm sh-ll-dev RES`` and ``drbdadm
+  sh-md-dev RES``. drbdadm reads them from the resource file, in the ``on``
+  section named as ``uname -n``; it needs no kernel module for that, and
+  fails ("'RES' not defined in your config (for this host).") when the
+  file has no such section;
 - signatures on the backing device: ``wipefs --no-act --json DEVICE``.
 """
 
@@ -26,6 +32,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 import time
 
@@ -247,6 +254,12 @@ def metadata_verdict(rc, out, err):
     return "unknown"
 
 
+def same_device(first, second):
+    """True when two device paths name the same file once symbolic links are
+    resolved (/dev/disk/by-id/..., /dev/mapper/... and /dev/VG/LV are links)."""
+    return os.path.realpath(first) == os.path.realpath(second)
+
+
 def dry_run_commands(out):
     """The commands `drbdadm -d adjust RES` would run (empty: nothing to do)."""
     return [line.strip() for line in (out or "").splitlines() if line.strip()]
@@ -334,8 +347,27 @@ class DrbdResource:
             self._minor = int(line)
         return self._minor
 
-    def backing_device(self):
-        return self.adm_line("sh-ll-dev", self.name)
+    def lower_devices(self):
+        """(backing device, metadata device) of this node, as drbdadm reads
+        them from the resource file: the devices create-md writes to.
+
+        The same device twice for internal metadata. DrbdError when drbdadm
+        cannot name them (the resource or this node's section is missing)
+        or names more than one (a resource with several volumes).
+        """
+        devices = []
+        for verb in ("sh-ll-dev", "sh-md-dev"):
+            rc, out, err = self.adm(verb, self.name)
+            lines = [line.strip() for line in out.splitlines() if line.strip()]
+            if rc != 0 or not lines:
+                raise DrbdError("drbdadm %s %s printed %r (exit %d, stderr %r)" % (
+                    verb, self.name, out.strip(), rc, " ".join(err.strip().splitlines()[-3:]) or "none"))
+            if len(lines) > 1:
+                raise DrbdError("drbdadm %s %s names %d devices (%s): the resource has several volumes, "
+                                "this module handles resources with one" % (
+                                    verb, self.name, len(lines), ", ".join(lines)))
+            devices.append(lines[0])
+        return devices[0], devices[1]
 
     def status(self, family):
         """Role, connection, disks and sync progress of the resource."""

@@ -21,9 +21,16 @@ description:
     The version is read from the C(version:) line of C(/proc/drbd); the drbd kernel module must be loaded.
   - The states build on each other. V(present) creates metadata where there is none; V(up) does that
     and brings the resource up; V(primary) and V(secondary) do that and set the role.
+  - C(create-md) writes where the resource file says, whatever the task was told. So the backing device and
+    the metadata device of this node are read from drbdadm itself (C(drbdadm sh-ll-dev NAME) and
+    C(drbdadm sh-md-dev NAME), which parse the configuration, in the C(on) section named as C(uname -n)).
+    When drbdadm cannot name them (the resource or this node's section is missing, or the resource has
+    several volumes), metadata are never created. When O(device) is given and is not the device drbdadm
+    names, the module changes nothing, whatever the state, also in check mode.
   - Metadata are created only where C(drbdadm dump-md) finds none and C(wipefs) finds no signature
-    (filesystem, partition table, RAID or LVM member, old DRBD metadata) on the backing device, unless
-    O(force_create_md=true). C(create-md) then runs non-interactively.
+    (filesystem, partition table, RAID or LVM member, old DRBD metadata) on the backing device drbdadm
+    names (and on the metadata device, when it is external), unless O(force_create_md=true).
+    C(create-md) then runs non-interactively.
   - A forced promotion (C(drbdadm primary --force)), which makes this node's data the source of a full
     sync, is done only for the initial synchronisation, see O(initial_sync_primary).
 options:
@@ -48,13 +55,19 @@ options:
     default: up
   device:
     description:
-      - The backing block device, used for the signature check before C(create-md).
-      - When omitted, C(drbdadm sh-ll-dev NAME) gives it.
+      - The backing block device this node is expected to use, as the caller knows it (the C(disk) of this
+        node's section of the resource file).
+      - It is compared with what C(drbdadm sh-ll-dev NAME) prints, after resolving symbolic links on both
+        (C(/dev/disk/by-id/...) and C(/dev/sda11) match when they are the same disk). When they differ, the
+        module fails before changing anything, naming both devices and the resource file.
+      - The signature check before C(create-md) always runs on the device drbdadm names.
+      - When omitted, only drbdadm's answer is used.
     type: path
   force_create_md:
     description:
-      - Create metadata even when C(wipefs) finds signatures on the backing device. Whatever the device
-        holds is lost. Metadata are still never created over valid DRBD metadata.
+      - Create metadata even when C(wipefs) finds signatures on the backing device (or on the external metadata
+        device). Whatever the device holds is lost. Metadata are still never created over valid DRBD metadata,
+        nor when drbdadm cannot name the device or O(device) names another one.
     type: bool
     default: false
   initial_sync_primary:
@@ -103,6 +116,8 @@ attributes:
     details: The resource's metadata presence, roles, connection and disk states before and after.
 notes:
   - Waits poll the state every two seconds.
+  - drbdadm matches the C(on) sections of the resource file against C(uname -n) of the node, not against the
+    Ansible inventory hostname.
   - The module never makes a filesystem and never mounts the device.
 seealso:
   - name: DRBD 8.4 user's guide
@@ -111,7 +126,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Create the metadata of clusterdr (refused if /dev/sda11 holds a filesystem)
+- name: Create the metadata of clusterdr (refused if /dev/sda11 holds a filesystem or is not the disk of clusterdr.res)
   hapair.cluster.drbd_resource:
     name: clusterdr
     state: present
@@ -217,16 +232,26 @@ forced:
   type: bool
   sample: false
 backing_device:
-  description: The device checked for signatures before C(create-md) (only when that check ran).
+  description:
+    - This node's backing device as C(drbdadm sh-ll-dev) prints it, checked for signatures before C(create-md)
+      (only when that check ran).
+  returned: when metadata were missing
+  type: str
+  sample: /dev/sda11
+metadata_device:
+  description:
+    - Where C(create-md) writes, as C(drbdadm sh-md-dev) prints it; the backing device for internal metadata.
   returned: when metadata were missing
   type: str
   sample: /dev/sda11
 signatures:
-  description: What C(wipefs) found on the backing device (only when that check ran).
+  description:
+    - What C(wipefs) found on the backing device, and on the metadata device when it is another one (only when
+      that check ran). Each item names its C(device).
   returned: when metadata were missing
   type: list
   elements: dict
-  sample: [{type: ext3, offset: "0x438", label: data, uuid: d157cc52-f8ed-446c-9ad0-2c8e76ff9beb}]
+  sample: [{device: /dev/sda11, type: ext3, offset: "0x438", label: data, uuid: d157cc52-f8ed-446c-9ad0-2c8e76ff9beb}]
 adjust_commands:
   description: What C(drbdadm -d adjust) listed before adjusting (empty when nothing was to do).
   returned: always
@@ -242,6 +267,8 @@ commands:
 """
 
 import copy
+import os
+import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -254,6 +281,7 @@ from ansible_collections.hapair.cluster.plugins.module_utils.drbd import (
     describe_signatures,
     is_connected,
     never_held_data,
+    same_device,
 )
 
 # Lines of `drbdadm -d adjust` that would take the disk away from a Primary.
@@ -279,6 +307,7 @@ class Run:
         self.before = None
         self.metadata_before = None
         self.metadata_after = None
+        self.lower = None
 
     # -- results -------------------------------------------------------
     def result(self, after=None):
@@ -302,7 +331,7 @@ class Run:
             adjust_commands=self.adjust_commands,
             commands=self.commands,
         )
-        for key in ("backing_device", "signatures"):
+        for key in ("backing_device", "metadata_device", "signatures"):
             if key in self.extra:
                 result[key] = self.extra[key]
         if self.module._diff and self.before is not None:
@@ -332,10 +361,44 @@ class Run:
             self.state = self.res.status(self.family)
 
     # -- steps ---------------------------------------------------------
+    def lower_devices(self):
+        """(backing device, metadata device) of this node, read from drbdadm.
+
+        Fails, before anything is changed, when drbdadm cannot name them or
+        when the device given to the module is another one: create-md (like
+        attach and wipe-md) writes where the resource file says.
+        """
+        if self.lower is not None:
+            return self.lower
+        node = platform.node()
+        try:
+            backing, meta = self.res.lower_devices()
+        except DrbdError as exc:
+            self.fail(
+                "Cannot tell which backing device %s uses on this node: %s. create-md writes where drbdadm reads "
+                "it from the resource file, so no metadata are created without it. Nothing was changed. Check "
+                "that /etc/drbd.d/%s.res defines %s with one volume and an 'on %s' section (drbdadm matches "
+                "it against uname -n) naming this node's disk, then run again."
+                % (self.name, exc, self.name, self.name, node))
+        given = self.params["device"]
+        if given and not same_device(given, backing):
+            self.fail(
+                "Refusing to change anything for %s: device=%s, but the resource file /etc/drbd.d/%s.res gives "
+                "this node (%s) the backing device %s (drbdadm sh-ll-dev %s), and drbdadm create-md writes where "
+                "the resource file says, not where the task was told. Nothing was changed. Make them name the "
+                "same disk, the one meant for DRBD: fix the device given to this task (the inventory's disks "
+                "entry of %s for this node, in drbd_resources) or the resource file, then run again."
+                % (self.name, resolved(given), self.name, node, resolved(backing), self.name, self.name))
+        self.lower = (backing, meta)
+        return self.lower
+
     def ensure_metadata(self):
         if self.state["disk"] not in NOT_ATTACHED:
             self.metadata_before = "valid"
             return
+        # Before dump-md: a resource missing from the configuration gets a
+        # message that says so, not dump-md's.
+        backing, meta = self.lower_devices()
         verdict, detail = self.res.metadata()
         self.metadata_before = "none" if verdict == "none" else "valid"
         if verdict == "valid":
@@ -345,22 +408,33 @@ class Run:
                 "Cannot tell whether the backing device of %s holds DRBD metadata: drbdadm dump-md %s said: %s. "
                 "Nothing was changed. Look at the device and at /etc/drbd.d/%s.res (drbdadm dump-md %s), "
                 "then run again." % (self.name, self.name, detail or "nothing", self.name, self.name))
-        device = self.params["device"] or self.res.backing_device()
-        signatures = self.res.signatures(device)
-        self.extra["backing_device"] = device
+        devices = [backing] if same_device(meta, backing) else [backing, meta]
+        signatures = []
+        for device in devices:
+            signatures.extend(dict(sig, device=device) for sig in self.res.signatures(device))
+        self.extra["backing_device"] = backing
+        self.extra["metadata_device"] = meta
         self.extra["signatures"] = signatures
+        found = ", ".join("%s on %s" % (describe_signatures([sig]), sig["device"]) for sig in signatures)
         if signatures and not self.params["force_create_md"]:
+            if len(devices) == 1:
+                what = ("on %s: the device holds %s and no DRBD metadata. It may hold data, and create-md would "
+                        "overwrite its end." % (backing, describe_signatures(signatures)))
+            else:
+                what = ("on %s with external metadata on %s: they hold %s and no DRBD metadata. They may hold "
+                        "data: create-md would overwrite the metadata device, the first sync the backing device."
+                        % (backing, meta, found))
             self.fail(
-                "Refusing to create DRBD metadata for %s on %s: the device holds %s and no DRBD metadata. "
-                "It may hold data, and create-md would overwrite its end. Nothing was changed. "
+                "Refusing to create DRBD metadata for %s %s Nothing was changed. "
                 "If %s is not the disk meant for DRBD, fix the resource's disks; if its content must go, "
-                "erase it (wipefs --all %s) or set force_create_md=true, then run again."
-                % (self.name, device, describe_signatures(signatures), device, device))
+                "erase %s (wipefs --all %s) or set force_create_md=true, then run again."
+                % (self.name, what, " or ".join(devices), "it" if len(devices) == 1 else "them",
+                   " ".join(devices)))
         if signatures:
             self.module.warn("Creating DRBD metadata on %s over %s (force_create_md=true)" % (
-                device, describe_signatures(signatures)))
+                meta, found if len(devices) > 1 else describe_signatures(signatures)))
         self.change(["--", "--force", "create-md", self.name],
-                    "Creating the metadata of %s on %s failed" % (self.name, device))
+                    "Creating the metadata of %s on %s failed" % (self.name, meta))
         self.metadata_after = "valid"
 
     def ensure_up(self):
@@ -521,6 +595,10 @@ class Run:
             self.fail("DRBD %s is loaded; this module handles DRBD 8.4 and 9." % self.full_version)
         self.state = self.res.status(self.family)
         self.before = copy.deepcopy(self.state)
+        if self.params["device"]:
+            # A device that is not the resource file's stops every state,
+            # before anything is changed.
+            self.lower_devices()
         if wanted == "down":
             self.ensure_down()
         elif wanted == "absent":
@@ -543,6 +621,12 @@ class Run:
             if not self.check or not self.commands:
                 self.extra["gi"] = self.res.generation_ids()
         self.module.exit_json(**self.result())
+
+
+def resolved(path):
+    """PATH, followed by the device it resolves to when it is a symbolic link."""
+    real = os.path.realpath(path)
+    return path if real == path else "%s (%s)" % (path, real)
 
 
 def summary(state, metadata):

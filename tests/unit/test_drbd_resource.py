@@ -3,13 +3,18 @@
 The fixtures under fixtures/drbd/ are the tools' own output: dump-md, get-gi,
 show-gi, wipefs and the -d adjust of a down resource were recorded with
 drbd-utils 9.22 (drbdadm-84 for 8.4) on loop devices; /proc/drbd and
-`drbdsetup status --json` follow the kernel modules' formats.
+`drbdsetup status --json` follow the kernel modules' formats. sh-ll-dev of a
+resource without a section for this host, and of a two-volume DRBD 9
+resource, were recorded with drbd-utils 9.22 and no kernel module (the
+"modinfo: ERROR" line drbdadm 9 adds there left out).
 
 FakeNode plays one node: it answers the commands the module runs from its
 state and the fixtures, and changes its state as DRBD would.
 """
 import json
 import os
+import platform
+import subprocess
 
 import pytest
 
@@ -132,6 +137,15 @@ class FakeNode:
         self.sync_polls = 3
         self.in_use = False
         self.pending_adjust = []
+        # What the resource file gives this node: drbdadm sh-ll-dev and
+        # sh-md-dev (None: internal metadata); in_config False: the file
+        # has no section for this host.
+        self.ll_dev = "/dev/vdb"
+        self.md_dev = None
+        self.in_config = True
+        self.volumes = 1
+        # wipefs fixture per device, else self.wipefs.
+        self.wipefs_on = {}
         self.calls = []
         self.write_proc()
 
@@ -235,7 +249,7 @@ class FakeNode:
 
     def answer(self, prog, rest):
         if prog == "wipefs":
-            return 0, fixture(self.wipefs), ""
+            return 0, fixture(self.wipefs_on.get(rest[-1], self.wipefs)), ""
         if prog == "drbdsetup":
             assert self.family == "9", "drbdsetup status --json must only be used on DRBD 9"
             return self.status_json()
@@ -243,6 +257,10 @@ class FakeNode:
         if rest[-1] != RES:
             raise AssertionError("unexpected command %r" % rest)
         verb = rest[:-1]
+        if not self.in_config:
+            return 1, "", fixture("%s/sh-ll-dev-not-defined.stderr" % self.dir)
+        if verb in (["sh-ll-dev"], ["sh-md-dev"]) and self.volumes > 1:
+            return 0, fixture("9/sh-ll-dev-two-volumes.txt"), ""
         if verb == ["role"]:
             self.tick()
             if not self.configured:
@@ -255,7 +273,9 @@ class FakeNode:
         if verb == ["sh-minor"]:
             return 0, "0\n", ""
         if verb == ["sh-ll-dev"]:
-            return 0, "/dev/vdb\n", ""
+            return 0, self.ll_dev + "\n", ""
+        if verb == ["sh-md-dev"]:
+            return 0, (self.md_dev or self.ll_dev) + "\n", ""
         if verb == ["get-gi"]:
             if self.metadata != "valid":
                 return 1, "", "No valid meta data found\n"
@@ -316,8 +336,8 @@ class FakeNode:
         return [call[1:-1] for call in self.calls if os.path.basename(call[0]) == "drbdadm"]
 
     def changes(self):
-        reads = (["role"], ["cstate"], ["dstate"], ["sh-minor"], ["sh-ll-dev"], ["get-gi"], ["dump-md"],
-                 ["-d", "adjust"])
+        reads = (["role"], ["cstate"], ["dstate"], ["sh-minor"], ["sh-ll-dev"], ["sh-md-dev"], ["get-gi"],
+                 ["dump-md"], ["-d", "adjust"])
         return [verb for verb in self.verbs() if verb not in reads]
 
 
@@ -400,6 +420,7 @@ def test_present_refuses_a_disk_with_a_filesystem(node):
 
 
 def test_present_refuses_a_partition_table_on_the_given_device(node):
+    node.ll_dev = "/dev/sdb"
     node.wipefs = "wipefs-dos.json"
     result = run(dict(state="present", device="/dev/sdb"))
     assert result.get("failed") and "/dev/sdb" in result["msg"] and "dos" in result["msg"]
@@ -440,6 +461,139 @@ def test_module_not_loaded(node, tmp_path):
     assert result.get("failed") and "modprobe drbd" in result["msg"]
     checked = run(dict(state="up"), check=True)
     assert checked["changed"] and not checked.get("failed") and node.changes() == []
+
+
+# -- the backing device is the resource file's ----------------------------------
+
+def wipefs_devices(node):
+    return [call[-1] for call in node.calls if os.path.basename(call[0]) == "wipefs"]
+
+
+def test_present_with_the_device_drbdadm_names_proceeds(node):
+    result = run(dict(state="present", device="/dev/vdb"))
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] and node.changes() == [["--", "--force", "create-md"]]
+    assert result["backing_device"] == "/dev/vdb" and result["metadata_device"] == "/dev/vdb"
+    assert ["sh-ll-dev"] in node.verbs() and ["sh-md-dev"] in node.verbs()
+    assert wipefs_devices(node) == ["/dev/vdb"]
+
+
+def test_the_device_is_compared_through_its_symbolic_links(node, tmp_path):
+    disk = tmp_path / "sda11"
+    disk.write_text(u"")
+    (tmp_path / "by-id").mkdir()
+    link = tmp_path / "by-id" / "ata-DISK-part11"
+    link.symlink_to(disk)
+    node.ll_dev = str(disk)
+    result = run(dict(state="present", device=str(link)))
+    assert not result.get("failed"), result.get("msg")
+    assert node.changes() == [["--", "--force", "create-md"]]
+    # wipefs reads the device drbdadm names, not the one the task was given.
+    assert wipefs_devices(node) == [str(disk)] and result["backing_device"] == str(disk)
+
+
+def test_a_device_that_is_not_the_resource_files_is_refused(node):
+    node.ll_dev = "/dev/vdc"
+    result = run(dict(state="present", device="/dev/vdb"))
+    assert result.get("failed")
+    msg = result["msg"]
+    assert "device=/dev/vdb" in msg and "backing device /dev/vdc" in msg
+    assert "/etc/drbd.d/clusterdr.res" in msg and "drbdadm sh-ll-dev clusterdr" in msg
+    assert "Nothing was changed" in msg and "disks entry" in msg and "resource file" in msg
+    assert "(%s)" % platform.node() in msg
+    assert node.changes() == [] and node.metadata == "none" and result["commands"] == []
+    assert wipefs_devices(node) == [] and ["dump-md"] not in node.verbs()
+    assert not result["changed"]
+
+
+def test_a_wrong_device_also_stops_up_and_absent(node):
+    node.ll_dev = "/dev/vdc"
+    assert run(dict(state="up", device="/dev/vdb")).get("failed")
+    node.set_synced()
+    result = run(dict(state="absent", wipe_confirm=True, device="/dev/vdb"))
+    assert result.get("failed") and "backing device /dev/vdc" in result["msg"]
+    assert node.changes() == [] and node.metadata == "valid" and node.configured
+
+
+def test_check_mode_refuses_a_wrong_device_and_runs_nothing(node):
+    node.ll_dev = "/dev/vdc"
+    result = run(dict(state="up", device="/dev/vdb"), check=True, diff=True)
+    assert result.get("failed")
+    assert "device=/dev/vdb" in result["msg"] and "backing device /dev/vdc" in result["msg"]
+    assert result["commands"] == [] and not result["changed"]
+    assert node.changes() == [] and node.metadata == "none" and wipefs_devices(node) == []
+
+
+def test_a_resource_drbdadm_cannot_find_gets_no_metadata(node):
+    node.in_config = False
+    result = run(dict(state="present"))
+    assert result.get("failed")
+    msg = result["msg"]
+    assert "Cannot tell which backing device clusterdr uses" in msg
+    assert "'clusterdr' not defined in your config (for this host)." in msg and "exit 1" in msg
+    assert "/etc/drbd.d/clusterdr.res" in msg and "'on %s'" % platform.node() in msg and "uname -n" in msg
+    assert "Nothing was changed" in msg
+    assert node.changes() == [] and node.metadata == "none" and wipefs_devices(node) == []
+    # The same refusal with a device given and in check mode.
+    node.calls = []
+    checked = run(dict(state="up", device="/dev/vdb"), check=True)
+    assert checked.get("failed") and "Cannot tell which backing device" in checked["msg"]
+    assert checked["commands"] == [] and node.changes() == []
+
+
+def test_a_resource_with_several_volumes_gets_no_metadata(node):
+    node.volumes = 2
+    result = run(dict(state="present"))
+    assert result.get("failed") and "names 2 devices (/dev/loop7, /dev/loop8)" in result["msg"]
+    assert "several volumes" in result["msg"]
+    assert node.changes() == [] and wipefs_devices(node) == []
+
+
+def test_external_metadata_device_is_checked_too(node):
+    node.md_dev = "/dev/vdd"
+    node.wipefs_on = {"/dev/vdd": "wipefs-ext3.json"}
+    result = run(dict(state="present", device="/dev/vdb"))
+    assert result.get("failed")
+    assert "with external metadata on /dev/vdd" in result["msg"] and "on /dev/vdd" in result["msg"]
+    assert "ext3" in result["msg"] and "wipefs --all /dev/vdb /dev/vdd" in result["msg"]
+    assert wipefs_devices(node) == ["/dev/vdb", "/dev/vdd"]
+    assert [sig["device"] for sig in result["signatures"]] == ["/dev/vdd"]
+    assert node.changes() == [] and node.metadata == "none"
+    node.wipefs_on = {}
+    done = run(dict(state="present", device="/dev/vdb"))
+    assert done["changed"] and done["metadata_device"] == "/dev/vdd" and done["signatures"] == []
+
+
+def test_sh_ll_dev_and_sh_md_dev_of_a_real_drbdadm(tmp_path):
+    """drbdadm (drbd-utils 9) names this host's devices from a throwaway
+    configuration in 8.4 syntax, without a kernel module; skipped without drbdadm."""
+    drbdadm = "/usr/sbin/drbdadm"
+    if not os.path.exists(drbdadm):
+        pytest.skip("drbdadm is not installed")
+    conf = tmp_path / "drbd.conf"
+    sections = "".join(
+        "  on %s {\n    device /dev/drbd0 minor 0;\n    disk %s;\n    address %s:7789;\n    meta-disk %s;\n  }\n"
+        % section for section in (
+            (platform.node(), "/dev/loop7", "127.0.0.1", "internal"),
+            ("peer-of-%s" % platform.node(), "/dev/sdz1", "127.0.0.2", "internal")))
+    conf.write_text(u"resource %s {\n%s}\n" % (RES, sections)
+                    + u"resource ext {\n%s}\n" % sections.replace("internal", "/dev/loop9")
+                                                         .replace("7789", "7790").replace("drbd0 minor 0", "drbd1 minor 1"))
+
+    class Module:
+        def get_bin_path(self, name, required=False):
+            return drbdadm
+
+        def run_command(self, args, **kw):
+            proc = subprocess.run([args[0], "-c", str(conf)] + list(args[1:]), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, universal_newlines=True)
+            return proc.returncode, proc.stdout, proc.stderr
+
+    assert drbd_utils.DrbdResource(Module(), RES).lower_devices() == ("/dev/loop7", "/dev/loop7")
+    assert drbd_utils.DrbdResource(Module(), "ext").lower_devices() == ("/dev/loop7", "/dev/loop9")
+    with pytest.raises(drbd_utils.DrbdError) as info:
+        drbd_utils.DrbdResource(Module(), "missing").lower_devices()
+    assert "'missing' not defined in your config (for this host)." in str(info.value)
 
 
 # -- up ----------------------------------------------------------------------
