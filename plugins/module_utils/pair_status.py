@@ -348,6 +348,57 @@ def guest_running(module, runner, backend, name):
     return unit_active(module, runner, "systemd-nspawn@%s.service" % name)[0]
 
 
+# -- events the node keeps until they are dealt with -----------------------------
+
+# Where the drbd role's split-brain handler and the heartbeat role's takeover
+# guard record events (the roles' drbd_event_dir and heartbeat_event_dir).
+EVENT_DIR = "/var/lib/hapair/events"
+# A disk that must not be promoted: the newest data are on the peer.
+NOT_NEWEST = frozenset(("Outdated", "Inconsistent"))
+
+
+def read_events(event_dir, names):
+    """resource -> {split_brain: [lines], refused_takeover: line or None}."""
+    events = {}
+    for name in names:
+        split = read_text(os.path.join(event_dir, name + ".split-brain"))
+        refused = read_text(os.path.join(event_dir, name + ".refused-takeover"))
+        events[name] = dict(split_brain=parse_lines(split),
+                            refused_takeover=(parse_lines(refused) or [None])[-1])
+    return events
+
+
+def event_problems(node, peer, peer_up, res, events):
+    """What RES's state and recorded events say the operator must act on."""
+    found = []
+    name = res["name"]
+    other = peer or "the other node"
+    # disconnected (the peer's disk unknown), not syncing
+    stale = res["disk"] in NOT_NEWEST and res["peer_disk"] == "DUnknown" and res["role"] != "Primary"
+    if stale and peer_up:
+        found.append(
+            "%s: DRBD %s is %s here and not connected to %s, which holds the newest data and is up: "
+            "the replication link is down; once it is back the pair resyncs from %s by itself"
+            % (node, name, res["disk"], other, other))
+    elif stale:
+        found.append(
+            "%s: DRBD %s is %s here: the newest data are on %s. Bring %s back (the pair resyncs and "
+            "takes the group by itself); only if %s is lost for good, force the takeover here, losing "
+            "what was written there since they were separated: ansible-playbook force-takeover.yml "
+            "-e node=%s -e accept_data_loss=%s" % (node, name, res["disk"], other, other, other, node, name))
+    # A refusal matters while this copy is still behind; once it is resynced
+    # (or holds the group after a forced takeover) it is history, mailed then.
+    if events.get("refused_takeover") and not res["healthy"] and not (res["role"] == "Primary" and res["mounted"]):
+        found.append("%s: refused to take the group over (DRBD %s not the newest): %s"
+                     % (node, name, events["refused_takeover"]))
+    if events.get("split_brain"):
+        found.append(
+            "%s: DRBD %s had a split brain (%s); the kernel log says which node's changes were "
+            "discarded (journalctl -k | grep -i split-brain). Once checked: ansible-playbook "
+            "acknowledge-split-brain.yml -e resource=%s" % (node, name, "; ".join(events["split_brain"]), name))
+    return found
+
+
 # -- the whole node ----------------------------------------------------------------
 
 def problems_of(status, peer):
@@ -376,6 +427,8 @@ def problems_of(status, peer):
             found.append("%s: DRBD %s not Connected UpToDate/UpToDate: %s" % (node, res["name"], res["summary"]))
         if res["role"] == "Primary" and res["peer_role"] == "Primary":
             found.append("%s: DRBD %s is Primary on both nodes" % (node, res["name"]))
+        found.extend(event_problems(node, peer, hb["nodes"].get(peer) in NODE_UP, res,
+                                    status["events"].get(res["name"], {})))
     if status["holds_any"] and not status["holds_resources"]:
         found.append("%s: holds part of the resource group only (%s)" % (node, ", ".join(
             "%s %s%s" % (r["name"], r["role"], " mounted" if r["mounted"] else "")
@@ -416,12 +469,13 @@ def summary_of(status):
     return lines
 
 
-def collect(module, resources, guests, backend, peer, mon_service):
+def collect(module, resources, guests, backend, peer, mon_service, event_dir=EVENT_DIR):
     runner = Runner(module)
     node, kernel, grub = collect_kernel()
     status = dict(node=node, kernel=kernel, grub=grub)
     status["heartbeat"] = collect_heartbeat(module, runner, node, peer)
     status["drbd"] = collect_drbd(module, resources)
+    status["events"] = read_events(event_dir, [r["name"] for r in resources])
     drbd_states = status["drbd"]["resources"]
     status["holds_resources"] = bool(drbd_states) and all(
         r["role"] == "Primary" and r["mounted"] for r in drbd_states)

@@ -61,6 +61,13 @@ options:
       - Mon's systemd unit. Empty to skip Mon.
     type: str
     default: mon.service
+  event_dir:
+    description:
+      - Where the node records the events that the operator must deal with, one file per resource and event
+        (C(RES.split-brain), written by the split-brain handler of the C(drbd) role; C(RES.refused-takeover),
+        written by the takeover guard of the C(heartbeat) role).
+    type: path
+    default: /var/lib/hapair/events
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -194,6 +201,15 @@ dkms:
   description: C(dkms) is installed (an out-of-tree DRBD module must then be rebuilt for a new kernel).
   returned: always
   type: bool
+events:
+  description: >-
+    resource -> events recorded on this node and not yet dealt with: split_brain (one line per split brain
+    DRBD found, kept until acknowledged), refused_takeover (the last takeover this node refused because its
+    copy was not the newest, or None).
+  returned: always
+  type: dict
+  sample: {clusterdr: {split_brain: ["2026-11-27T10:00:00Z initial-split-brain detected peer=apollo13"],
+                       refused_takeover: null}}
 problems:
   description: What is wrong as far as this node can tell; empty when healthy.
   returned: always
@@ -220,6 +236,7 @@ def main():
             guest_backend=dict(type="str", choices=["nspawn", "util-vserver"], default="nspawn"),
             peer=dict(type="str"),
             mon_service=dict(type="str", default="mon.service"),
+            event_dir=dict(type="path", default="/var/lib/hapair/events"),
         ),
         supports_check_mode=True,
     )
@@ -235,6 +252,7 @@ def main():
         module.params["guest_backend"],
         module.params["peer"],
         module.params["mon_service"],
+        module.params["event_dir"],
     )
     module.exit_json(changed=False, **status)
 

@@ -11,8 +11,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import ipaddress
+import os
 import re
+from collections import ChainMap
+
+import yaml
 
 GUEST_BUILTIN_DEFAULTS = {
     "domain": "",
@@ -41,11 +46,75 @@ MON_ALERTEVERY = re.compile(r"^[0-9]+[smhd]( (strict|observe_detail|ignore_summa
 DRBD_PROTOCOLS = ("A", "B", "C")
 DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
 FSTYPES = ("ext3", "ext4", "xfs", "btrfs")
-# The roles' defaults, where the inventory sets none.
-HEARTBEAT_DEADTIME = 30
-DRBD_PING_INT = 10
-DRBD_PING_TIMEOUT = 5
 CSYNC2_AUTO = ("none", "first", "younger", "older", "bigger", "smaller", "left", "right")
+FALSE_WORDS = ("", "false", "no", "off", "0")
+HEARTBEAT_TIMINGS = ("heartbeat_keepalive", "heartbeat_warntime", "heartbeat_deadtime", "heartbeat_initdead")
+
+# Heartbeat's paths (heartbeat_paths): the forms, as messages show them; the
+# keys of each form; the two named networks.
+PATH_FORMS = ("{type: ucast, network: replication}, {type: ucast, network: public},"
+              " {type: ucast, interface: IFACE, addresses: {%s: ADDR, %s: ADDR}} or {type: serial, port: /dev/ttyS0}")
+PATH_KEYS = {
+    ("ucast", "network"): ("type", "network"),
+    ("ucast", "interface"): ("type", "interface", "addresses"),
+    ("serial", "port"): ("type", "port"),
+}
+PATH_NETWORKS = {
+    # network: (the node's interface, the peer's address it sends to, what they are)
+    "replication": ("hapair_replication_interface", "hapair_replication_address", "replication link"),
+    "public": ("hapair_public_interface", "hapair_public_address", "public LAN"),
+}
+
+# The roles whose defaults the checks see where the inventory sets nothing.
+ROLES = ("drbd", "heartbeat", "csync2", "mon", "vserver_host")
+ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "roles")
+
+
+def _is_template(value):
+    """True when VALUE is or holds a Jinja expression (not a value yet)."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, dict):
+        return any(_is_template(k) or _is_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_is_template(item) for item in value)
+    return False
+
+
+def read_role_defaults(roles_dir=ROLES_DIR, roles=ROLES):
+    """Every role's defaults/main.yml that is a value; templates are left out."""
+    out = {}
+    for role in roles:
+        with open(os.path.join(roles_dir, role, "defaults", "main.yml"), encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        out.update((key, value) for key, value in data.items() if not _is_template(value))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _collection_defaults():
+    return read_role_defaults()
+
+
+def role_defaults():
+    """The collection's role defaults, read once (a copy: callers may change it)."""
+    return dict(_collection_defaults())
+
+
+def effective_vars(inventory, defaults, nodes):
+    """What the roles see: the inventory over the defaults.
+
+    The two templated defaults the checks need are resolved here, as the
+    roles would: Heartbeat's and DRBD's preferred node.
+    """
+    preferred = inventory["heartbeat_preferred_node"] if "heartbeat_preferred_node" in inventory else nodes[0]
+    resolved = {"heartbeat_preferred_node": preferred, "drbd_preferred_node": preferred}
+    return ChainMap(inventory, resolved, defaults)
+
+
+def _origin(key, inventory):
+    """Where the value of KEY comes from, for messages."""
+    return "" if key in inventory else ", the role's default"
 
 
 def normalize_guests(guests, defaults=None):
@@ -147,12 +216,61 @@ def _node_addresses(p, nodes, hostvars):
             else:
                 owned.setdefault(str(_ip(mgmt)), "%s.ansible_host" % node)
     reps = [hostvars[n].get("hapair_replication_address") for n in nodes]
-    if reps[0] is not None and reps[0] == reps[1]:
+    if len(reps) == 2 and reps[0] is not None and reps[0] == reps[1]:
         p.add("hapair_replication_address", reps[0], "both nodes have the same replication address")
     return owned
 
 
-def _check_guests(p, guests, owned, monitors):
+def _public_networks(nodes, hostvars):
+    """(node, address/prefix, interface or None) of every node with a valid public address."""
+    out = []
+    for node in nodes:
+        pub = hostvars[node].get("hapair_public_address")
+        if _is_interface(pub):
+            out.append((node, ipaddress.ip_interface(str(pub)), hostvars[node].get("hapair_public_interface") or None))
+    return out
+
+
+def _not_a_host_address(address):
+    """Why ADDRESS (an ip_interface) is its network's own or broadcast address, or None."""
+    net = address.network
+    if net.num_addresses <= 2:
+        return None  # /31 and /32 (or /127, /128): every address is a host's
+    if address.ip == net.network_address:
+        kind = "network"
+    elif address.version == 4 and address.ip == net.broadcast_address:
+        kind = "broadcast"
+    else:
+        return None
+    return "the %s address of %s, not a host's: take one from %s to %s" % (
+        kind, net, net.network_address + 1, net.broadcast_address - (address.version == 4))
+
+
+def _outside_public_network(address, interface, public):
+    """Why a guest's ADDRESS on INTERFACE does not fit a node's public network, or None.
+
+    A node's public network is the guest's when the guest's interface is the
+    node's hapair_public_interface, or when that interface is unknown.
+    """
+    checked = set()
+    for node, node_address, node_interface in public:
+        net = node_address.network
+        if (node_interface and node_interface != interface) or net in checked:
+            continue
+        checked.add(net)
+        if node_interface:
+            source = "hapair_public_address of %s on %s" % (node, node_interface)
+        else:
+            source = "hapair_public_address of %s; no hapair_public_interface, so taken to be the guests' LAN" % node
+        if address.ip not in net:
+            return "not in %s's public network %s (%s)" % (node, net, source)
+        if address.network.prefixlen != net.prefixlen:
+            return "prefix /%d, but %s's public network is %s (%s): write %s/%d" % (
+                address.network.prefixlen, node, net, source, address.ip, net.prefixlen)
+    return None
+
+
+def _check_guests(p, guests, owned, monitors, public=()):
     seen_names = {}
     seen_addr = {}
     for i, guest in enumerate(guests):
@@ -173,6 +291,10 @@ def _check_guests(p, guests, owned, monitors):
             p.add(where + ".address", addr, "not an address/prefix (e.g. 10.10.10.12/24)")
         else:
             ip = str(_ip(addr))
+            address = ipaddress.ip_interface(str(addr))
+            why = _not_a_host_address(address) or _outside_public_network(address, guest.get("interface"), public)
+            if why:
+                p.add(where + ".address", addr, why)
             if ip in owned:
                 p.add(where + ".address", addr, "is the node's own address (%s)" % owned[ip])
             elif ip in seen_addr:
@@ -237,12 +359,25 @@ def _check_drbd(p, resources, nodes):
                     p.add("%s.disks.%s" % (where, node), disk, "a block device path under /dev/")
 
 
-def _check_heartbeat(p, v, nodes):
+def _check_heartbeat(p, v, inventory, nodes):
     preferred = v.get("heartbeat_preferred_node")
     if preferred not in nodes:
         p.add("heartbeat_preferred_node", preferred, "not a node of this pair (%s)" % ", ".join(nodes))
+    _check_timings(p, v, inventory)
+    mailto = v.get("heartbeat_mailto")
+    if mailto and not re.match(r"^[^@\s:]+@[^@\s:]+$", str(mailto)):
+        p.add("heartbeat_mailto", mailto, "not a mail address")
+    serial = v.get("heartbeat_serial_port")
+    if serial:
+        p.add("heartbeat_serial_port", serial,
+              "replaced by heartbeat_paths; list it there as {type: serial, port: %s} beside the other paths"
+              % serial)
+
+
+def _check_timings(p, v, inventory):
+    """keepalive < warntime < deadtime and initdead >= 2 x deadtime, defaults included."""
     times = {}
-    for key in ("heartbeat_keepalive", "heartbeat_warntime", "heartbeat_deadtime", "heartbeat_initdead"):
+    for key in HEARTBEAT_TIMINGS:
         value = v.get(key)
         if value is None:
             continue
@@ -250,18 +385,157 @@ def _check_heartbeat(p, v, nodes):
             p.add(key, value, "a positive number of seconds")
         else:
             times[key] = value
-    if len(times) == 4:
-        if not times["heartbeat_keepalive"] < times["heartbeat_warntime"] < times["heartbeat_deadtime"]:
-            p.add("heartbeat_warntime", times["heartbeat_warntime"],
-                  "Heartbeat needs keepalive < warntime < deadtime")
-        if times["heartbeat_initdead"] < 2 * times["heartbeat_deadtime"]:
-            p.add("heartbeat_initdead", times["heartbeat_initdead"], "at least twice heartbeat_deadtime")
-    mailto = v.get("heartbeat_mailto")
-    if mailto and not re.match(r"^[^@\s:]+@[^@\s:]+$", str(mailto)):
-        p.add("heartbeat_mailto", mailto, "not a mail address")
-    serial = v.get("heartbeat_serial_port")
-    if serial and not str(serial).startswith("/dev/"):
-        p.add("heartbeat_serial_port", serial, "a device path such as /dev/ttyS0")
+    if len(times) != len(HEARTBEAT_TIMINGS):
+        return
+    keepalive, warntime, deadtime, initdead = HEARTBEAT_TIMINGS
+    for low, high in ((keepalive, warntime), (warntime, deadtime)):
+        if times[low] < times[high]:
+            continue
+        # Name the one the inventory sets: the other may be a default.
+        named, other = (high, low) if high in inventory or low not in inventory else (low, high)
+        p.add(named, times[named], "Heartbeat needs keepalive < warntime < deadtime, and %s is %s%s: %s"
+              % (other, times[other], _origin(other, inventory),
+                 "raise %s or lower %s" % (high, low) if named == high else "lower %s or raise %s" % (low, high)))
+    if times[initdead] < 2 * times[deadtime]:
+        if initdead in inventory or deadtime not in inventory:
+            p.add(initdead, times[initdead], "at least twice heartbeat_deadtime (%s%s)"
+                  % (times[deadtime], _origin(deadtime, inventory)))
+        else:
+            p.add(deadtime, times[deadtime], "heartbeat_initdead (%s%s) must be at least twice"
+                  " heartbeat_deadtime: set heartbeat_initdead to %d or more"
+                  % (times[initdead], _origin(initdead, inventory), 2 * times[deadtime]))
+
+
+def _path_form(path):
+    """The (type, distinguishing key) of PATH, or None."""
+    for form in PATH_KEYS:
+        if path.get("type") == form[0] and form[1] in path:
+            return form
+    return None
+
+
+def _path_links(p, where, path, nodes, hostvars):
+    """What PATH runs over: (node, interface) for ucast, ("serial", port); None when PATH is wrong."""
+    forms = PATH_FORMS % tuple(nodes)
+    if not isinstance(path, dict):
+        p.add(where, path, "a path is a mapping: %s" % forms)
+        return None
+    if path.get("type") not in ("ucast", "serial"):
+        p.add(where + ".type", path.get("type"), "ucast or serial (%s)" % forms)
+        return None
+    form = _path_form(path)
+    if form is None or set(path) != set(PATH_KEYS[form]):
+        p.add(where, path, "not a Heartbeat path; one of %s" % forms)
+        return None
+    if form[0] == "serial":
+        port = path["port"]
+        if not isinstance(port, str) or not port.startswith("/dev/") or len(port) <= len("/dev/"):
+            p.add(where + ".port", port, "a serial device path such as /dev/ttyS0")
+            return None
+        return [("serial", port)]
+    if form[1] == "network":
+        return _network_path_links(p, where, path, nodes, hostvars)
+    return _interface_path_links(p, where, path, nodes)
+
+
+def _network_path_links(p, where, path, nodes, hostvars):
+    network = path["network"]
+    if network not in PATH_NETWORKS:
+        p.add(where + ".network", network, "replication or public (another link: {type: ucast, interface: IFACE,"
+              " addresses: {%s: ADDR, %s: ADDR}})" % tuple(nodes))
+        return None
+    interface_var, address_var, what = PATH_NETWORKS[network]
+    links = []
+    for node in nodes:
+        interface = hostvars[node].get(interface_var)
+        address = hostvars[node].get(address_var)
+        if network == "public":  # the replication variables are required anyway (_node_addresses)
+            if not interface:
+                p.add("%s.%s" % (node, interface_var), interface,
+                      "required by %s (ucast over the %s): the node's interface on the %s" % (where, what, what))
+            if address is None:
+                p.add("%s.%s" % (node, address_var), address,
+                      "required by %s (ucast over the %s): the address/prefix the peer sends to" % (where, what))
+        links.append((node, interface) if interface and address is not None else None)
+    return None if None in links else links
+
+
+def _interface_path_links(p, where, path, nodes):
+    interface = path["interface"]
+    addresses = path["addresses"]
+    ok = True
+    if not isinstance(interface, str) or not re.match(r"^[A-Za-z0-9_.:@-]{1,15}$", interface):
+        p.add(where + ".interface", interface, "a network interface name such as eth3")
+        ok = False
+    if not isinstance(addresses, dict) or set(addresses) != set(nodes):
+        p.add(where + ".addresses", addresses, "one address for each of %s" % ", ".join(nodes))
+        return None
+    for node in nodes:
+        address = addresses[node]
+        if _ip(address) is None or "/" in str(address):
+            p.add("%s.addresses.%s" % (where, node), address, "not an IP address (no /prefix)")
+            ok = False
+    if ok and _ip(addresses[nodes[0]]) == _ip(addresses[nodes[1]]):
+        p.add(where + ".addresses", addresses, "both nodes have the same address")
+        ok = False
+    return [(node, interface) for node in nodes] if ok else None
+
+
+def _check_heartbeat_paths(p, v, nodes, hostvars):
+    """At least two paths between the nodes, none sharing an interface or a serial port."""
+    paths = v.get("heartbeat_paths")
+    if not isinstance(paths, list):
+        p.add("heartbeat_paths", paths, "a list of Heartbeat's paths between the nodes, each one of %s"
+              % (PATH_FORMS % tuple(nodes)))
+        return
+    used = {}
+    independent = 0
+    for i, path in enumerate(paths):
+        where = "heartbeat_paths[%d]" % i
+        links = _path_links(p, where, path, nodes, hostvars)
+        if links is None:
+            independent += 1  # wrong, and named: still meant as a path of its own
+            continue
+        shared = [link for link in links if link in used]
+        if not shared:
+            independent += 1
+            used.update((link, i) for link in links)
+        elif shared[0][0] == "serial":
+            p.add(where + ".port", shared[0][1], "the serial port of heartbeat_paths[%d]: one line is one path"
+                  % used[shared[0]])
+        else:
+            node, interface = shared[0]
+            p.add(where, path, "over %s on %s, like heartbeat_paths[%d]: one cable would cut both; give each"
+                  " path its own interface, or use a serial line" % (interface, node, used[shared[0]]))
+    if independent < 2:
+        p.add("heartbeat_paths", paths,
+              "%d independent path%s between the nodes, at least two are needed: with one path a single lost"
+              " cable makes both nodes take the group (both Primary, both mount, same guest addresses twice)."
+              " Add one: the public LAN ({type: ucast, network: public}), another interface ({type: ucast,"
+              " interface: IFACE, addresses: {%s: ADDR, %s: ADDR}}) or a serial line ({type: serial, port:"
+              " /dev/ttyS0})" % ((independent, "" if independent == 1 else "s") + tuple(nodes)))
+
+
+def _check_force_create_md(p, v, nodes, resources):
+    """drbd_force_create_md: off, or the one node whose metadata is recreated."""
+    value = v.get("drbd_force_create_md")
+    if _is_off(value) or (isinstance(value, str) and value in nodes):
+        return
+    disks = []
+    for res in resources if isinstance(resources, list) else []:
+        for node, disk in sorted((res.get("disks") or {}).items()) if isinstance(res, dict) else []:
+            disks.append("%s: %s" % (node, disk))
+    p.add("drbd_force_create_md", value,
+          "name the one node whose DRBD metadata is recreated (%s, e.g. -e drbd_force_create_md=%s); that"
+          " node's data on its backing disk are lost%s; true would recreate both nodes' and lose both copies"
+          % (" or ".join(nodes), nodes[-1], " (%s)" % ", ".join(disks) if disks else ""))
+
+
+def _is_off(value):
+    """False, as Ansible's bool filter reads it (an unset variable included)."""
+    if isinstance(value, str):
+        return value.strip().lower() in FALSE_WORDS
+    return value is None or value is False or (isinstance(value, int) and value == 0)
 
 
 def _check_drbd_sees_death_first(p, v):
@@ -271,14 +545,14 @@ def _check_drbd_sees_death_first(p, v):
     tenths of a second), the survivor cannot become Primary: drbddisk's
     "primary" fails and the takeover waits on its retries, or fails.
     """
-    deadtime = v.get("heartbeat_deadtime", HEARTBEAT_DEADTIME)
+    deadtime = v.get("heartbeat_deadtime")
     if not _positive_int(deadtime):
         return  # _check_heartbeat names it
     resources = v.get("drbd_resources")
     if not isinstance(resources, list):
         return  # _check_drbd names it
-    default_int = v.get("drbd_default_ping_int", DRBD_PING_INT)
-    default_timeout = v.get("drbd_default_ping_timeout", DRBD_PING_TIMEOUT)
+    default_int = v.get("drbd_default_ping_int")
+    default_timeout = v.get("drbd_default_ping_timeout")
     for i, res in enumerate(resources):
         where = "drbd_resources[%d]" % i
         ping_int = res.get("ping_int", default_int)
@@ -315,18 +589,85 @@ def _check_csync2(p, v):
         p.add("csync2_auto", auto, "one of %s" % ", ".join(CSYNC2_AUTO))
 
 
-def pair_problems(hostvars, host, monitors=None):
-    """Everything wrong with the pair HOST belongs to, as messages."""
+def _pairs(hostvars):
+    """Every pair of the inventory: {frozenset of its nodes: its nodes}, from the hosts' hapair_nodes."""
+    pairs = {}
+    for host in hostvars:
+        nodes = hostvars[host].get("hapair_nodes")
+        if (isinstance(nodes, list) and len(nodes) == 2 and len(set(nodes)) == 2
+                and all(node in hostvars for node in nodes)):
+            pairs.setdefault(frozenset(nodes), list(nodes))
+    return list(pairs.values())
+
+
+def _pair_label(nodes, hostvars):
+    """'the pair a, b', with its group when the inventory tells it."""
+    groups = [set(hostvars[node].get("group_names") or ()) for node in nodes]
+    common = sorted(groups[0] & groups[1] - {"hapair_pairs", "all", "ungrouped"})
+    label = "the pair %s" % ", ".join(nodes)
+    return label + " (group %s)" % common[0] if len(common) == 1 else label
+
+
+def _guest_addresses(guests):
+    """{address: (index, name)} of GUESTS whose address is an address/prefix."""
+    return dict((str(_ip(g.get("address"))), (i, g.get("name")))
+                for i, g in enumerate(guests) if _is_interface(g.get("address")))
+
+
+def _check_other_pair(p, mine, other, hostvars):
+    """What pair MINE (nodes, guests, owned addresses) shares with pair OTHER."""
+    nodes, guests, owned = mine
+    label = _pair_label(other, hostvars)
+    for node in nodes:
+        if node in other:
+            p.add("hapair_nodes", nodes, "%s is also a node of %s: a node belongs to one pair" % (node, label))
+    # Replication addresses may repeat across pairs: each pair's link is its
+    # own crossover cable (the report's 192.168.1.1 and .2 for every pair).
+    other_vars = hostvars[other[0]]
+    other_guests = normalize_guests(other_vars.get("hapair_guests"), other_vars.get("hapair_guest_defaults"))
+    other_addresses = _guest_addresses(other_guests)
+    other_owned = _node_addresses(_Problems(), [n for n in other if n not in nodes], hostvars)
+    shared_nodes = [n for n in nodes if n in other]
+    other_names = dict((g.get("name"), i) for i, g in enumerate(other_guests))
+    for i, guest in enumerate(guests):
+        where = "hapair_guests[%d]" % i
+        address = guest.get("address")
+        ip = str(_ip(address)) if _is_interface(address) else None
+        if ip in other_addresses:
+            j, name = other_addresses[ip]
+            p.add(where + ".address", address, "also the address of guest %s (hapair_guests[%d]) of %s:"
+                  " a guest address belongs to one pair" % (name, j, label))
+        elif ip in other_owned:
+            p.add(where + ".address", address, "is %s, in %s" % (other_owned[ip], label))
+        if shared_nodes and guest.get("name") in other_names:
+            p.add(where + ".name", guest.get("name"), "also hapair_guests[%d] of %s, on %s: one guest of that"
+                  " name per node" % (other_names[guest.get("name")], label, ", ".join(shared_nodes)))
+
+
+def pair_problems(hostvars, host, monitors=None, defaults=None):
+    """Everything wrong with the pair HOST belongs to, as messages.
+
+    HOSTVARS is the whole inventory; the pair's variables are HOST's, over
+    DEFAULTS (the collection's role defaults unless given).
+    """
     p = _Problems()
-    v = hostvars[host]
-    nodes = _check_nodes(p, v, host, hostvars)
+    inventory = hostvars[host]
+    nodes = _check_nodes(p, inventory, host, hostvars)
     if nodes is None:
         return p.items
+    v = effective_vars(inventory, role_defaults() if defaults is None else defaults, nodes)
     owned = _node_addresses(p, nodes, hostvars)
     guests = normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults"))
-    _check_guests(p, guests, owned, monitors)
+    _check_guests(p, guests, owned, monitors, _public_networks(nodes, hostvars))
     _check_drbd(p, v.get("drbd_resources"), nodes)
-    _check_heartbeat(p, v, nodes)
+    if "drbd_preferred_node" in inventory and v.get("drbd_preferred_node") not in nodes:
+        p.add("drbd_preferred_node", v.get("drbd_preferred_node"), "not a node of this pair (%s)" % ", ".join(nodes))
+    _check_force_create_md(p, v, nodes, v.get("drbd_resources"))
+    _check_heartbeat(p, v, inventory, nodes)
+    _check_heartbeat_paths(p, v, nodes, hostvars)
     _check_drbd_sees_death_first(p, v)
     _check_csync2(p, v)
+    for other in _pairs(hostvars):
+        if set(other) != set(nodes):
+            _check_other_pair(p, (nodes, guests, owned), other, hostvars)
     return p.items

@@ -1,21 +1,57 @@
 """The rendered cluster script does what the report's did, in its order."""
 import os
+import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 
 GUESTS = ["hebdo", "hubble", "atlas", "ldap", "relay", "etats"]
 
+# RUNNING lists the guests whose unit has processes; RUNNING.stopping those of
+# them whose stop hangs (unit "deactivating"). STUCK_GUEST's stop hangs until
+# SIGKILL; UNKILLABLE_GUEST's hangs for good, as with a process stuck in the kernel.
 SYSTEMCTL = """#!/bin/bash
 echo "systemctl $*" >> "$LOG"
 unit=${@: -1}
 name=${unit#systemd-nspawn@}; name=${name%.service}
+running() { grep -qx "$name" "$RUNNING" 2>/dev/null; }
+gone() {
+  for list in "$RUNNING" "$RUNNING.stopping"; do
+    grep -vx "$name" "$list" > "$list.new" 2>/dev/null; mv "$list.new" "$list"
+  done
+}
 case "$1" in
-  is-active) grep -qx "$name" "$RUNNING" 2>/dev/null; exit $? ;;
+  is-active)
+    # As systemd: only "active" succeeds, "deactivating" fails like "inactive".
+    if ! running; then state=inactive
+    elif grep -qx "$name" "$RUNNING.stopping" 2>/dev/null; then state=deactivating
+    else state=active; fi
+    [ "$2" = --quiet ] || echo "$state"
+    [ "$state" = active ]; exit $? ;;
   start) if [ "$name" = "${FAIL_GUEST:-}" ]; then exit 1; fi; echo "$name" >> "$RUNNING" ;;
-  stop) grep -vx "$name" "$RUNNING" > "$RUNNING.new" 2>/dev/null; mv "$RUNNING.new" "$RUNNING" ;;
+  stop)
+    if [ "$name" = "${STUCK_GUEST:-}" ] || [ "$name" = "${UNKILLABLE_GUEST:-}" ]; then
+      running && echo "$name" >> "$RUNNING.stopping"
+      while running; do sleep 0.1; done
+    else
+      gone
+    fi ;;
+  kill) if [ "$2" = --signal=SIGKILL ] && [ "$name" != "${UNKILLABLE_GUEST:-}" ]; then gone; fi ;;
 esac
 exit 0
+"""
+
+# Each mail in its own file of MAILS: arguments one a line, "---", the body.
+MAIL = """#!/bin/bash
+out="$MAILS/$$"
+{ printf '%s\\n' "$@"; echo ---; cat; } > "$out.tmp"
+mv "$out.tmp" "$out"
+"""
+
+LOGGER = """#!/bin/sh
+echo "$*" >> "$SYSLOG"
 """
 
 HOOK = """#!/bin/bash
@@ -36,24 +72,48 @@ def cluster(apollo_render, tmp_path):
     for guest in GUESTS:
         (machines / guest).mkdir(parents=True)
     script = tmp_path / "cluster"
+    # A stuck guest costs the tests 1 s, not 60 (the default checked here).
+    assert "\nSTOP_TIMEOUT=60\n" in text
     script.write_text(text.replace("HOOKS=/etc/vservers", "HOOKS=%s" % hooks)
-                      .replace("MACHINES=/var/lib/machines", "MACHINES=%s" % machines))
+                      .replace("MACHINES=/var/lib/machines", "MACHINES=%s" % machines)
+                      .replace("\nSTOP_TIMEOUT=60\n", "\nSTOP_TIMEOUT=1\n"))
     script.chmod(0o755)
     stubs = tmp_path / "bin"
     stubs.mkdir()
-    for name, body in (("systemctl", SYSTEMCTL), ("logger", "#!/bin/sh\nexit 0\n")):
+    for name, body in (("systemctl", SYSTEMCTL), ("logger", LOGGER), ("mail", MAIL)):
         (stubs / name).write_text(body)
         (stubs / name).chmod(0o755)
+    mails = tmp_path / "mails"
+    mails.mkdir()
     env = dict(os.environ, PATH="%s:%s" % (stubs, os.environ["PATH"]),
-               LOG=str(tmp_path / "log"), RUNNING=str(tmp_path / "running"))
+               LOG=str(tmp_path / "log"), RUNNING=str(tmp_path / "running"),
+               SYSLOG=str(tmp_path / "syslog"), MAILS=str(mails))
 
     def run(action, **extra):
         (tmp_path / "log").write_text("")
+        (tmp_path / "syslog").write_text("")
         proc = subprocess.run([str(script), action], env=dict(env, **extra), capture_output=True,
                               text=True, check=False)
         return proc, (tmp_path / "log").read_text().splitlines()
+
+    def mails_sent(count):
+        """The mails sent (sent in the background: waits for COUNT of them)."""
+        deadline = time.time() + 10
+        while len([p for p in mails.iterdir() if p.suffix != ".tmp"]) < count and time.time() < deadline:
+            time.sleep(0.1)
+        out = []
+        for path in sorted(p for p in mails.iterdir() if p.suffix != ".tmp"):
+            args, body = path.read_text().split("---\n", 1)
+            out.append((args.splitlines(), body))
+        return out
+
     run.machines = machines
     run.script = script
+    run.stubs = stubs
+    run.mail_dir = mails
+    run.running = tmp_path / "running"
+    run.syslog = lambda: (tmp_path / "syslog").read_text().splitlines()
+    run.mails = mails_sent
     return run
 
 
@@ -121,12 +181,13 @@ def test_a_guest_that_fails_does_not_stop_the_others(cluster):
     started = [line.split("@")[1].split(".")[0] for line in log if line.startswith("systemctl start systemd-nspawn@")]
     assert started == GUESTS
     assert log[-1] == "systemctl start mon.service"
+    # The other guests run: the group is held (Heartbeat must not unmount under them).
     status, _ = cluster("status")
-    assert status.returncode == 3 and status.stdout.strip() == "stopped"
+    assert status.returncode == 0 and status.stdout.strip() == "running"
     assert "atlas: down" in status.stderr and "hubble: up" in status.stderr
 
 
-def test_status_running_only_when_every_guest_runs(cluster):
+def test_status_stopped_before_start_and_running_after(cluster):
     proc, _ = cluster("status")
     assert proc.returncode == 3 and proc.stdout.strip() == "stopped"
     cluster("start")
@@ -155,3 +216,144 @@ def test_a_second_start_starts_nothing_again(cluster):
 def test_usage(cluster):
     proc, _ = cluster("bogus")
     assert proc.returncode == 2 and "Usage" in proc.stderr
+
+
+def test_status_running_while_a_single_guest_runs(cluster):
+    cluster.running.write_text("atlas\n")
+    proc, _ = cluster("status")
+    assert proc.returncode == 0 and proc.stdout.strip() == "running"
+    assert "atlas: up" in proc.stderr
+    assert all("%s: down" % g in proc.stderr for g in GUESTS if g != "atlas")
+
+
+def test_status_stopped_when_no_guest_runs(cluster):
+    proc, _ = cluster("status")
+    assert proc.returncode == 3 and proc.stdout.strip() == "stopped"
+    assert all("%s: down" % g in proc.stderr for g in GUESTS)
+
+
+def test_status_counts_a_guest_still_shutting_down_as_running(cluster):
+    # systemctl is-active fails for a "deactivating" unit, whose processes still use /srv.
+    cluster.running.write_text("atlas\n")
+    cluster.running.with_name("running.stopping").write_text("atlas\n")
+    proc, _ = cluster("status")
+    assert proc.returncode == 0 and proc.stdout.strip() == "running"
+    assert "atlas: up" in proc.stderr
+
+
+def test_stop_runs_each_guest_hooks_around_its_stop(cluster):
+    cluster("start")
+    proc, log = cluster("stop")
+    assert proc.returncode == 0, proc.stderr
+    for guest in GUESTS:
+        calls = [line for line in guest_calls(log, guest) if "is-active" not in line]
+        assert calls == ["hook %s pre-stop" % guest,
+                         "systemctl stop systemd-nspawn@%s.service" % guest,
+                         "hook %s post-stop" % guest]
+    assert not [line for line in log if line.startswith("systemctl kill")]
+
+
+def test_stop_kills_a_guest_that_does_not_stop_in_time(cluster):
+    cluster("start")
+    proc, log = cluster("stop", STUCK_GUEST="atlas")
+    assert proc.returncode == 0, proc.stderr
+    assert "atlas: still running 1s after its stop, killing it" in proc.stderr
+    assert guest_calls(log, "atlas") == [
+        "hook atlas pre-stop",
+        "systemctl stop systemd-nspawn@atlas.service",
+        "systemctl is-active systemd-nspawn@atlas.service",
+        "systemctl kill --signal=SIGKILL systemd-nspawn@atlas.service",
+        "systemctl stop systemd-nspawn@atlas.service",
+        "systemctl is-active systemd-nspawn@atlas.service",
+        "hook atlas post-stop",
+        # The final check that nothing is left.
+        "systemctl is-active systemd-nspawn@atlas.service"]
+    # The guests after it in the stop order were still stopped.
+    stopped = [line.split("@")[1].split(".")[0] for line in log if line.startswith("systemctl stop systemd-nspawn@")]
+    assert stopped == ["etats", "relay", "ldap", "atlas", "atlas", "hubble", "hebdo"]
+    assert cluster.running.read_text() == ""
+    status, _ = cluster("status")
+    assert status.returncode == 3 and status.stdout.strip() == "stopped"
+
+
+def test_stop_fails_while_a_guest_survives_the_kill(cluster):
+    cluster("start")
+    started = time.time()
+    proc, log = cluster("stop", UNKILLABLE_GUEST="atlas")
+    # Bounded: twice the (test's) timeout for the stuck guest, not forever.
+    assert time.time() - started < 10
+    assert proc.returncode != 0
+    assert "atlas: FAILED to stop, even killed" in proc.stderr
+    assert "atlas: still running after the stop" in proc.stderr
+    assert "systemctl kill --signal=SIGKILL systemd-nspawn@atlas.service" in log
+    assert "hook atlas post-stop" not in log
+    # Every other guest was stopped all the same, and reported as such.
+    assert cluster.running.read_text().split() == ["atlas"]
+    assert "-t hapair-cluster -- atlas: still running after the stop" in cluster.syslog()
+    assert not [line for line in proc.stderr.splitlines() if "still running after" in line and "atlas" not in line]
+    # Status still says held: Heartbeat's retries end in its reboot, not in an unmount under atlas.
+    status, _ = cluster("status")
+    assert status.returncode == 0 and status.stdout.strip() == "running"
+
+
+def test_restart_starts_nothing_after_a_failed_stop(cluster):
+    cluster("start")
+    proc, log = cluster("restart", UNKILLABLE_GUEST="atlas")
+    assert proc.returncode != 0
+    assert not [line for line in log if line.startswith("systemctl start ")]
+
+
+def test_a_guest_that_fails_to_start_is_logged_and_mailed(cluster):
+    proc, _ = cluster("start", FAIL_GUEST="atlas")
+    assert proc.returncode == 0, proc.stderr
+    assert "-t hapair-cluster -- atlas: FAILED to start" in cluster.syslog()
+    mails = cluster.mails(1)
+    assert len(mails) == 1, mails
+    args, body = mails[0]
+    # apollo sets heartbeat_mailto: the guests' alerts go there too.
+    assert args[0] == "-s" and args[2:] == ["supervision.ssi@cnrs-mrs.fr"]
+    node = os.uname().nodename
+    assert "atlas" in args[1] and node in args[1]
+    assert "Guest atlas did not start on node %s" % node in body
+    assert "journalctl -u systemd-nspawn@atlas.service" in body
+
+
+def test_together_a_guest_that_fails_to_start_is_mailed(cluster):
+    text = cluster.script.read_text()
+    cluster.script.write_text(text.replace("TOGETHER=no", "TOGETHER=yes"))
+    proc, _ = cluster("start", FAIL_GUEST="ldap")
+    assert proc.returncode == 0, proc.stderr
+    mails = cluster.mails(1)
+    assert len(mails) == 1 and "ldap" in mails[0][0][1]
+
+
+def test_no_mail_when_every_guest_starts(cluster):
+    proc, _ = cluster("start")
+    assert proc.returncode == 0
+    time.sleep(0.5)  # room for a mail sent in the background
+    assert cluster.mails(0) == []
+
+
+def test_a_start_failure_is_still_logged_when_mail_is_missing(cluster):
+    cluster.stubs.joinpath("mail").unlink()
+    if shutil.which("mail", path=os.environ["PATH"]):
+        pytest.skip("this host has its own mail command")
+    proc, _ = cluster("start", FAIL_GUEST="atlas")
+    assert proc.returncode == 0, proc.stderr
+    assert "atlas: mail is not installed, its failure is not mailed" in proc.stderr
+    assert "-t hapair-cluster -- atlas: FAILED to start" in cluster.syslog()
+
+
+def test_a_mail_that_hangs_does_not_hold_the_start(cluster):
+    pid_file = cluster.mail_dir / "hung.pid"
+    cluster.stubs.joinpath("mail").write_text('#!/bin/sh\necho $$ > "$MAILS/hung.pid"\nexec sleep 20\n')
+    started = time.time()
+    proc, log = cluster("start", FAIL_GUEST="atlas")
+    assert time.time() - started < 10
+    assert proc.returncode == 0, proc.stderr
+    assert log[-1] == "systemctl start mon.service"
+    deadline = time.time() + 10
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.1)
+    # The mail was sent and still hangs; end it (it is this test's own process).
+    os.kill(int(pid_file.read_text()), signal.SIGTERM)

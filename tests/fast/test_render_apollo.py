@@ -53,7 +53,9 @@ def test_drbd_resource_has_the_report_values(apollo_render):
             assert on["meta-disk"] == "internal"
 
 
-def test_haresources_is_the_report_line_on_both_nodes(apollo_render):
+def test_haresources_is_the_report_line_with_the_takeover_guard_on_both_nodes(apollo_render):
+    """The report's line; the guard that refuses a takeover on outdated data
+    stands before drbddisk."""
     lines = set()
     for node in NODES:
         text = read(apollo_render, node, "/etc/ha.d/haresources")
@@ -61,7 +63,7 @@ def test_haresources_is_the_report_line_on_both_nodes(apollo_render):
         assert len(body) == 1
         lines.add(body[0])
     assert lines == {
-        "apollo12 drbddisk::clusterdr Filesystem::/dev/drbd0::/srv::ext3 cluster "
+        "apollo12 hapair-guard::clusterdr drbddisk::clusterdr Filesystem::/dev/drbd0::/srv::ext3 cluster "
         "MailTo::supervision.ssi@cnrs-mrs.fr"
     }
 
@@ -84,6 +86,14 @@ def test_ha_cf_talks_over_both_links(apollo_render):
         assert conf["node"] == ["apollo12", "apollo13"]
         assert conf["auto_failback"] == ["off"]
         assert conf["crm"] == ["no"]
+        # dopd, which DRBD's fence-peer handler asks to outdate the peer,
+        # through the wrapper that gives it the collection's drbdadm
+        assert conf["respawn"] == ["root /usr/local/lib/hapair/dopd"]
+        assert conf["apiauth"] == ["dopd uid=root"]
+        wrapper = read(apollo_render, node, "/usr/local/lib/hapair/dopd")
+        assert "PATH=/usr/local/lib/hapair/dopd-bin:" in wrapper
+        assert "exec /usr/libexec/heartbeat/dopd" in wrapper
+        assert os.access(os.path.join(str(apollo_render), node, "usr/local/lib/hapair/dopd-bin/drbdadm"), os.X_OK)
         assert int(conf["keepalive"][0]) < int(conf["warntime"][0]) < int(conf["deadtime"][0])
 
 
@@ -159,3 +169,11 @@ def test_mon_cf_has_the_report_watch(apollo_render):
     for key, value in (("maxprocs", "20"), ("histlength", "100"), ("randstart", "10s"),
                        ("dtlogging", "yes"), ("startupalerts_on_reset", "yes")):
         assert re.search(r"^%s\s*=\s*%s$" % (key, re.escape(value)), text, re.M), key
+
+
+def test_drbd_fences_its_peer_and_reports_every_split_brain(apollo_render):
+    text = read(apollo_render, "apollo12", "/etc/drbd.d/clusterdr.res")
+    assert re.search(r"^    fencing resource-only;$", text, re.M)
+    assert 'fence-peer "/usr/libexec/heartbeat/drbd-peer-outdater -t 5";' in text
+    assert 'initial-split-brain "/usr/local/lib/hapair/drbd-notify initial-split-brain";' in text
+    assert 'split-brain "/usr/local/lib/hapair/drbd-notify split-brain";' in text

@@ -95,6 +95,12 @@ debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >
   exit 1
 }
 
+# debootstrap unmounts the /proc and /sys it mounted in the tree, unless
+# something held them busy at that moment: make sure, the tree is archived.
+while read -r mnt; do
+  umount -l "$mnt"
+done < <(findmnt -rn -o TARGET | grep -F "$root/" | sort -r)
+
 # What every guest gets; the vserver module writes hostname and hosts.
 printf 'deb %s %s main\n' "$public_mirror" "$suite" >"$root/etc/apt/sources.list"
 : >"$root/etc/hostname"
@@ -136,7 +142,7 @@ find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec
 find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
 find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
 
-tar --numeric-owner --xattrs -C "$root" -czf "$work/template.tar.gz" .
+tar --numeric-owner --xattrs --one-file-system -C "$root" -czf "$work/template.tar.gz" .
 mv -f "$work/template.tar.gz" "$out"
 echo "$recipe" >"$out.recipe"
 echo "guest_template: wrote $out ($(du -h "$out" | cut -f1))" >&2

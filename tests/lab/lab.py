@@ -8,6 +8,7 @@
     python3 tests/lab/lab.py ssh NODE [CMD...]
     python3 tests/lab/lab.py kill|start|restart|freeze|thaw NODE
     python3 tests/lab/lab.py cut-link|restore-link|cut-serial|restore-serial
+    python3 tests/lab/lab.py cut-lan|restore-lan NODE
     python3 tests/lab/lab.py exec-client CMD...
 
 Run as root. Each node has:
@@ -495,6 +496,8 @@ def node_start(state, node, resume_from=None):
         time.sleep(0.1)
     if state.get("link_cut"):
         qmp(node, "set_link", name="repl", up=False)
+    if node in state.get("lan_cut", []):
+        qmp(node, "set_link", name="pub", up=False)
 
 
 def qmp(node, command, **arguments):
@@ -980,6 +983,21 @@ def cmd_link(up):
     return handler
 
 
+def cmd_lan(up):
+    """Unplug (or plug back) one node's public LAN cable (its eth2)."""
+    def handler(args):
+        check_node(args.node)
+        state = need_lab()
+        cut = set(state.get("lan_cut", []))
+        (cut.discard if up else cut.add)(args.node)
+        state["lan_cut"] = sorted(cut)
+        save_state(state)
+        if alive(state["nodes"].get(args.node)):
+            qmp(args.node, "set_link", name="pub", up=up)
+        say(f"{args.node}'s public LAN {'restored' if up else 'cut'}")
+    return handler
+
+
 def cmd_serial(up):
     def handler(args):
         need_lab()
@@ -1030,6 +1048,11 @@ def main(argv=None):
         p.set_defaults(func=cmd_qmp_node(command, done))
     sub.add_parser("cut-link", help="pull the replication cable").set_defaults(func=cmd_link(False))
     sub.add_parser("restore-link", help="plug it back").set_defaults(func=cmd_link(True))
+    for name, up, help_ in (("cut-lan", False, "unplug a node from the public LAN"),
+                            ("restore-lan", True, "plug it back")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("node")
+        p.set_defaults(func=cmd_lan(up))
     sub.add_parser("cut-serial", help="cut the serial line").set_defaults(func=cmd_serial(False))
     sub.add_parser("restore-serial", help="restore it").set_defaults(func=cmd_serial(True))
     p = sub.add_parser("exec-client", help="run a command in the client namespace")

@@ -144,6 +144,8 @@ class FakeNode:
         self.role = role
         self.peer_role = "Secondary" if role == "Primary" else "Primary"
         self.drbd_loaded = True
+        self.cstate = "Connected"
+        self.dstate = "UpToDate/UpToDate"
         self.active = set(["mon.service"] if role == "Primary" else [])
         self.calls = []
 
@@ -189,9 +191,9 @@ class FakeNode:
         if verb == "role":
             return 0, "%s/%s\n" % (self.role, self.peer_role), ""
         if verb == "cstate":
-            return 0, "Connected\n", ""
+            return 0, self.cstate + "\n", ""
         if verb == "dstate":
-            return 0, "UpToDate/UpToDate\n", ""
+            return 0, self.dstate + "\n", ""
         if verb == "sh-minor":
             return 0, "0\n", ""
         raise AssertionError("unexpected drbdadm %r" % args)
@@ -227,11 +229,16 @@ def tree(tmp_path, monkeypatch):
     write(root / "proc/drbd", PROC_DRBD_OK % ("Primary", "Secondary"))
     monkeypatch.setattr(drbd_utils, "PROC_DRBD", str(root / "proc/drbd"))
     monkeypatch.setattr(utils, "uname", lambda: ("apollo12", OLD))
+    (root / "events").mkdir()
     return root
+
+
+EVENT_DIR = [None]
 
 
 @pytest.fixture
 def node(tree, monkeypatch):
+    EVENT_DIR[0] = str(tree / "events")
     fake = FakeNode()
     monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, argv, **kw: fake.run_command(argv, **kw))
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
@@ -248,6 +255,7 @@ ARGS = dict(
 
 def run_module(capsys, args, check_mode=False):
     args = dict(args)
+    args.setdefault("event_dir", EVENT_DIR[0])
     if check_mode:
         args["_ansible_check_mode"] = True
     with patch_module_args(args):
@@ -342,3 +350,58 @@ def test_resource_without_name_fails(node, capsys):
             pair_status.main()
     result = json.loads(capsys.readouterr().out)
     assert result["failed"] and "no name" in result["msg"]
+
+
+def outdated_survivor(node, tree, peer_state):
+    """apollo12 Secondary and disconnected, its disk Outdated; the peer PEER_STATE."""
+    node.role, node.peer_role = "Secondary", "Unknown"
+    node.cstate, node.dstate = "WFConnection", "Outdated/DUnknown"
+    node.rsc = "none"
+    node.nodes["apollo13"] = peer_state
+    node.active.clear()
+    write(tree / "proc/mounts", "/dev/vda / ext4 rw 0 0\n")
+
+
+def test_outdated_survivor_names_the_node_with_the_newest_data(node, tree, capsys):
+    outdated_survivor(node, tree, "dead")
+    write(tree / "events/clusterdr.refused-takeover", "2026-11-27T10:00:00Z refused-takeover disk=Outdated\n")
+    problems = "\n".join(run_module(capsys, ARGS)["problems"])
+    assert "DRBD clusterdr is Outdated here: the newest data are on apollo13" in problems
+    assert "force-takeover.yml -e node=apollo12 -e accept_data_loss=clusterdr" in problems
+    assert "refused to take the group over (DRBD clusterdr not the newest): 2026-11-27T10:00:00Z" in problems
+
+
+def test_outdated_while_the_peer_is_up_is_a_lost_link(node, tree, capsys):
+    outdated_survivor(node, tree, "active")
+    problems = "\n".join(run_module(capsys, ARGS)["problems"])
+    assert "holds the newest data and is up: the replication link is down" in problems
+    assert "force-takeover" not in problems
+
+
+def test_a_resyncing_disk_is_not_called_stale(node, tree, capsys):
+    outdated_survivor(node, tree, "active")
+    node.cstate, node.dstate = "SyncTarget", "Inconsistent/UpToDate"
+    problems = "\n".join(run_module(capsys, ARGS)["problems"])
+    assert "newest data" not in problems
+
+
+def test_a_split_brain_is_reported_until_acknowledged(node, tree, capsys):
+    node.active.add("systemd-nspawn@hubble.service")
+    path = tree / "events/clusterdr.split-brain"
+    write(path, "2026-11-27T10:00:00Z initial-split-brain detected peer=apollo13\n")
+    result = run_module(capsys, ARGS)
+    assert result["events"]["clusterdr"]["split_brain"] == [
+        "2026-11-27T10:00:00Z initial-split-brain detected peer=apollo13"]
+    problems = "\n".join(result["problems"])
+    assert "DRBD clusterdr had a split brain (2026-11-27T10:00:00Z initial-split-brain detected" in problems
+    assert "acknowledge-split-brain.yml -e resource=clusterdr" in problems
+    path.unlink()
+    assert run_module(capsys, ARGS)["problems"] == []
+
+
+def test_a_refused_takeover_is_history_once_the_copy_is_resynced(node, tree, capsys):
+    write(tree / "events/clusterdr.refused-takeover", "2026-11-27T10:00:00Z refused-takeover disk=Outdated\n")
+    node.role, node.peer_role, node.rsc = "Secondary", "Primary", "none"
+    node.active.clear()
+    write(tree / "proc/mounts", "/dev/vda / ext4 rw 0 0\n")
+    assert run_module(capsys, ARGS)["problems"] == []

@@ -1,0 +1,382 @@
+"""The pair's inventory model (plugin_utils/pair_model.py) on plain hostvars.
+
+The inventories are read from inventories/apollo and inventories/lab, the
+lab's host vars being those tests/lab/lab.py write_inventory() writes, with
+the Heartbeat paths each inventory is given (heartbeat_paths).
+"""
+import copy
+import glob
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.hapair.cluster.plugins.plugin_utils import pair_model as pm
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+PATHS = {
+    "apollo": [{"type": "ucast", "network": "replication"}, {"type": "serial", "port": "/dev/ttyS0"}],
+    "lab": [{"type": "ucast", "network": "replication"}, {"type": "ucast", "network": "public"},
+            {"type": "serial", "port": "/dev/ttyS1"}],
+}
+# What tests/lab/lab.py write_inventory() gives each node (the pair's part).
+LAB_HOST_VARS = dict(
+    (node, {"ansible_host": "127.0.0.1", "ansible_port": 2220 + i, "ansible_user": "root", "hapair_lab": True,
+            "hapair_replication_address": "192.168.1.%d" % i, "hapair_replication_interface": "eth1",
+            "hapair_public_address": "10.10.10.%d/24" % i, "hapair_public_interface": "eth2"})
+    for i, node in ((1, "node1"), (2, "node2")))
+
+
+def _yaml(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def inventory(name):
+    """Hostvars of inventories/NAME: group vars, then host vars, with PATHS[NAME]."""
+    group = {}
+    for path in sorted(glob.glob(os.path.join(TOP, "inventories", name, "group_vars", name, "*.yml"))):
+        group.update(_yaml(path))
+    group.pop("heartbeat_serial_port", None)
+    group["heartbeat_paths"] = PATHS[name]
+    group["group_names"] = ["hapair_pairs", name]
+    hostvars = {}
+    for node in group["hapair_nodes"]:
+        host_file = os.path.join(TOP, "inventories", name, "host_vars", node + ".yml")
+        host = _yaml(host_file) if os.path.exists(host_file) else LAB_HOST_VARS[node]
+        hostvars[node] = dict(copy.deepcopy(group), **host)
+    return hostvars
+
+
+def set_pair(hostvars, key, value, nodes=None):
+    """Set (None: remove) a pair variable on every node of NODES (all hosts by default)."""
+    for node in nodes or list(hostvars):
+        if value is None:
+            hostvars[node].pop(key, None)
+        else:
+            hostvars[node][key] = copy.deepcopy(value)
+
+
+def problems(hostvars, host=None, **kwargs):
+    return pm.pair_problems(hostvars, host or sorted(hostvars)[0], ["http.monitor"], **kwargs)
+
+
+def has(items, *words):
+    """True when one message holds every word."""
+    return any(all(word in item for word in words) for item in items)
+
+
+# --- the reference inventories ---------------------------------------------
+
+@pytest.mark.parametrize("name", ["apollo", "lab"])
+def test_the_reference_inventories_pass(name):
+    hostvars = inventory(name)
+    for node in hostvars:
+        assert problems(hostvars, node) == []
+
+
+# --- effective values: the roles' defaults ---------------------------------
+
+def test_the_defaults_are_read_from_the_roles_files():
+    defaults = pm.role_defaults()
+    with open(os.path.join(TOP, "roles", "heartbeat", "defaults", "main.yml"), encoding="utf-8") as handle:
+        heartbeat = yaml.safe_load(handle)
+    with open(os.path.join(TOP, "roles", "drbd", "defaults", "main.yml"), encoding="utf-8") as handle:
+        drbd = yaml.safe_load(handle)
+    for key in pm.HEARTBEAT_TIMINGS:
+        assert defaults[key] == heartbeat[key]
+    assert defaults["drbd_default_ping_int"] == drbd["drbd_default_ping_int"]
+    assert defaults["drbd_default_ping_timeout"] == drbd["drbd_default_ping_timeout"]
+    assert "heartbeat_preferred_node" not in defaults  # "{{ hapair_nodes[0] }}" is not a value
+    for name in ("HEARTBEAT_DEADTIME", "DRBD_PING_INT", "DRBD_PING_TIMEOUT"):
+        assert not hasattr(pm, name)
+
+
+def test_templated_defaults_are_left_out(tmp_path):
+    folder = tmp_path / "r" / "defaults"
+    folder.mkdir(parents=True)
+    (folder / "main.yml").write_text(
+        "a: 1\nb: '{{ x }}'\nc: [1, '{{ y }}']\nd: {e: '{% if z %}1{% endif %}'}\nf: [1, 2]\n", encoding="utf-8")
+    assert pm.read_role_defaults(str(tmp_path), ("r",)) == {"a": 1, "f": [1, 2]}
+
+
+def test_deadtime_8_alone_is_refused_for_the_default_warntime():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_warntime", None)
+    set_pair(hostvars, "heartbeat_deadtime", 8)
+    found = problems(hostvars)
+    assert ("heartbeat_deadtime=8: Heartbeat needs keepalive < warntime < deadtime, and heartbeat_warntime"
+            " is 10, the role's default: raise heartbeat_deadtime or lower heartbeat_warntime") in found
+    # DRBD's default ping (10 s + 0.5 s) is read from the drbd role as well.
+    assert has(found, "drbd_default_ping_int=10", "heartbeat_deadtime (8 s)")
+
+
+def test_the_defaults_given_are_those_checked():
+    hostvars = inventory("apollo")
+    for key in pm.HEARTBEAT_TIMINGS:
+        set_pair(hostvars, key, None)
+    set_pair(hostvars, "heartbeat_deadtime", 8)
+    defaults = dict(pm.role_defaults(), heartbeat_warntime=5, heartbeat_initdead=16, drbd_default_ping_int=3)
+    assert problems(hostvars, defaults=defaults) == []
+
+
+def test_a_deadtime_above_half_the_default_initdead_is_refused():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_initdead", None)
+    set_pair(hostvars, "heartbeat_deadtime", 100)
+    assert ("heartbeat_deadtime=100: heartbeat_initdead (120, the role's default) must be at least twice"
+            " heartbeat_deadtime: set heartbeat_initdead to 200 or more") in problems(hostvars)
+
+
+def test_an_initdead_set_too_short_is_named():
+    hostvars = inventory("lab")
+    set_pair(hostvars, "heartbeat_initdead", 10)
+    assert "heartbeat_initdead=10: at least twice heartbeat_deadtime (6)" in problems(hostvars)
+
+
+def test_a_keepalive_above_the_warntime_names_the_one_set():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_warntime", None)
+    set_pair(hostvars, "heartbeat_keepalive", 12)
+    assert has(problems(hostvars), "heartbeat_keepalive=12", "heartbeat_warntime is 10, the role's default")
+
+
+def test_an_unset_preferred_node_is_the_first_node():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_preferred_node", None)
+    assert problems(hostvars) == []
+
+
+def test_a_drbd_preferred_node_outside_the_pair_is_refused():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "drbd_preferred_node", "apollo99")
+    assert has(problems(hostvars), "drbd_preferred_node='apollo99'", "not a node of this pair")
+
+
+# --- guest addresses --------------------------------------------------------
+
+def test_a_lab_guest_outside_the_public_network_is_refused():
+    hostvars = inventory("lab")
+    hostvars["node1"]["hapair_guests"][1]["address"] = "172.16.5.12/24"
+    assert problems(hostvars, "node1") == [
+        "hapair_guests[1].address='172.16.5.12/24': not in node1's public network 10.10.10.0/24"
+        " (hapair_public_address of node1 on eth2)"]
+
+
+def test_a_guest_outside_apollo_s_network_is_refused_without_a_public_interface():
+    hostvars = inventory("apollo")
+    hostvars["apollo12"]["hapair_guests"][0]["address"] = "10.10.11.11/24"
+    assert has(problems(hostvars, "apollo12"), "hapair_guests[0].address='10.10.11.11/24'",
+               "not in apollo12's public network 10.10.10.0/24", "no hapair_public_interface")
+
+
+def test_a_guest_with_another_prefix_is_refused():
+    hostvars = inventory("lab")
+    hostvars["node1"]["hapair_guests"][0]["address"] = "10.10.10.11/16"
+    assert has(problems(hostvars, "node1"), "hapair_guests[0].address='10.10.10.11/16'", "prefix /16",
+               "10.10.10.0/24", "write 10.10.10.11/24")
+
+
+@pytest.mark.parametrize("address,kind", [("10.10.10.0/24", "network"), ("10.10.10.255/24", "broadcast")])
+def test_a_guest_on_the_network_or_broadcast_address_is_refused(address, kind):
+    hostvars = inventory("lab")
+    hostvars["node1"]["hapair_guests"][0]["address"] = address
+    assert ("hapair_guests[0].address=%r: the %s address of 10.10.10.0/24, not a host's: take one from"
+            " 10.10.10.1 to 10.10.10.254" % (address, kind)) in problems(hostvars, "node1")
+
+
+def test_a_guest_on_another_interface_is_not_held_to_the_public_network():
+    hostvars = inventory("lab")
+    hostvars["node1"]["hapair_guests"][1].update(address="172.16.5.12/24", interface="eth3")
+    assert problems(hostvars, "node1") == []
+
+
+# --- Heartbeat paths --------------------------------------------------------
+
+ONE_PATH_WHY = ("with one path a single lost cable makes both nodes take the group (both Primary, both mount,"
+                " same guest addresses twice)")
+
+
+def test_one_heartbeat_path_is_refused():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", PATHS["apollo"][:1])
+    found = problems(hostvars)
+    assert has(found, "heartbeat_paths=[{'type': 'ucast', 'network': 'replication'}]: 1 independent path",
+               ONE_PATH_WHY, "{type: ucast, network: public}", "{type: serial, port: /dev/ttyS0}",
+               "addresses: {apollo12: ADDR, apollo13: ADDR}")
+    assert len(found) == 1
+
+
+def test_no_heartbeat_path_is_refused():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", [])
+    assert has(problems(hostvars), "heartbeat_paths=[]: 0 independent paths", ONE_PATH_WHY)
+
+
+def test_two_ucast_paths_on_one_interface_are_refused():
+    hostvars = inventory("apollo")
+    other = {"type": "ucast", "interface": "eth1", "addresses": {"apollo12": "192.168.9.1", "apollo13": "192.168.9.2"}}
+    set_pair(hostvars, "heartbeat_paths", [PATHS["apollo"][0], other])
+    found = problems(hostvars)
+    assert has(found, "heartbeat_paths[1]=", "over eth1 on apollo12, like heartbeat_paths[0]")
+    assert has(found, "heartbeat_paths=", "1 independent path", ONE_PATH_WHY)
+
+
+def test_the_public_path_over_the_replication_interface_is_not_independent():
+    hostvars = inventory("lab")
+    hostvars["node1"]["hapair_public_interface"] = "eth1"
+    assert has(problems(hostvars, "node1"), "heartbeat_paths[1]=", "over eth1 on node1, like heartbeat_paths[0]")
+
+
+def test_two_serial_paths_on_one_port_are_refused():
+    hostvars = inventory("lab")
+    set_pair(hostvars, "heartbeat_paths", PATHS["lab"] + [PATHS["lab"][2]])
+    assert problems(hostvars) == [
+        "heartbeat_paths[3].port='/dev/ttyS1': the serial port of heartbeat_paths[2]: one line is one path"]
+
+
+def test_the_public_path_needs_both_nodes_public_interface_and_address():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", [PATHS["apollo"][0], {"type": "ucast", "network": "public"}])
+    hostvars["apollo13"].pop("hapair_public_address")
+    found = problems(hostvars, "apollo12")
+    for node in ("apollo12", "apollo13"):
+        assert has(found, "%s.hapair_public_interface=None: required by heartbeat_paths[1]" % node)
+    assert has(found, "apollo13.hapair_public_address=None: required by heartbeat_paths[1]")
+    assert not has(found, "apollo12.hapair_public_address")
+
+
+def test_another_link_with_its_own_addresses_is_a_path():
+    hostvars = inventory("apollo")
+    link = {"type": "ucast", "interface": "eth2", "addresses": {"apollo12": "10.0.0.1", "apollo13": "10.0.0.2"}}
+    set_pair(hostvars, "heartbeat_paths", [PATHS["apollo"][0], link])
+    assert problems(hostvars) == []
+
+
+@pytest.mark.parametrize("path,words", [
+    ({"type": "bcast", "interface": "eth2"}, ["heartbeat_paths[1].type='bcast'", "ucast or serial"]),
+    ({"type": "ucast"}, ["heartbeat_paths[1]={'type': 'ucast'}", "not a Heartbeat path"]),
+    ({"type": "serial"}, ["heartbeat_paths[1]={'type': 'serial'}", "not a Heartbeat path"]),
+    ({"type": "ucast", "network": "public", "interface": "eth2"}, ["heartbeat_paths[1]=", "not a Heartbeat path"]),
+    ({"type": "ucast", "network": "backup"}, ["heartbeat_paths[1].network='backup'", "replication or public"]),
+    ({"type": "serial", "port": "ttyS0"}, ["heartbeat_paths[1].port='ttyS0'", "/dev/"]),
+    ("eth2", ["heartbeat_paths[1]='eth2'", "a path is a mapping"]),
+    ({"type": "ucast", "interface": "eth2", "addresses": {"apollo12": "10.0.0.1"}},
+     ["heartbeat_paths[1].addresses={'apollo12': '10.0.0.1'}", "one address for each of apollo12, apollo13"]),
+    ({"type": "ucast", "interface": "eth2", "addresses": {"apollo12": "10.0.0.1/24", "apollo13": "10.0.0.2"}},
+     ["heartbeat_paths[1].addresses.apollo12='10.0.0.1/24'", "not an IP address"]),
+    ({"type": "ucast", "interface": "eth2", "addresses": {"apollo12": "10.0.0.1", "apollo13": "10.0.0.1"}},
+     ["heartbeat_paths[1].addresses=", "both nodes have the same address"]),
+])
+def test_a_malformed_path_is_refused(path, words):
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", [PATHS["apollo"][0], path])
+    found = problems(hostvars)
+    assert has(found, *words), found
+    assert not has(found, "independent path")  # meant as a second path: its fault is named, not the count
+
+
+def test_heartbeat_paths_not_a_list_is_refused():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", "replication")
+    assert has(problems(hostvars), "heartbeat_paths='replication'", "a list of Heartbeat's paths")
+
+
+def test_the_old_serial_port_variable_is_refused_with_its_migration():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_serial_port", "/dev/ttyS0")
+    assert problems(hostvars) == [
+        "heartbeat_serial_port='/dev/ttyS0': replaced by heartbeat_paths; list it there as"
+        " {type: serial, port: /dev/ttyS0} beside the other paths"]
+
+
+def test_an_empty_old_serial_port_is_ignored():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_serial_port", "")
+    assert problems(hostvars) == []
+
+
+# --- drbd_force_create_md ---------------------------------------------------
+
+@pytest.mark.parametrize("value", ["", False, "false", "no", "apollo12", "apollo13"])
+def test_force_create_md_off_or_one_node_is_accepted(value):
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "drbd_force_create_md", value)
+    assert problems(hostvars) == []
+
+
+@pytest.mark.parametrize("value", [True, "true", "yes", "apollo14"])
+def test_force_create_md_on_both_nodes_is_refused(value):
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "drbd_force_create_md", value)
+    assert problems(hostvars) == [
+        "drbd_force_create_md=%r: name the one node whose DRBD metadata is recreated (apollo12 or apollo13,"
+        " e.g. -e drbd_force_create_md=apollo13); that node's data on its backing disk are lost"
+        " (apollo12: /dev/sda11, apollo13: /dev/sda11); true would recreate both nodes' and lose both copies"
+        % (value,)]
+
+
+# --- across pairs -----------------------------------------------------------
+
+def two_pairs():
+    """apollo and the lab in one inventory, the lab moved to its own addresses."""
+    lab = inventory("lab")
+    for i, node in enumerate(("node1", "node2"), 1):
+        lab[node]["hapair_replication_address"] = "192.168.2.%d" % i
+        lab[node]["hapair_public_address"] = "10.10.20.%d/24" % i
+        for j, guest in enumerate(lab[node]["hapair_guests"], 11):
+            guest["address"] = "10.10.20.%d/24" % j
+    return dict(inventory("apollo"), **lab)
+
+
+def test_two_separate_pairs_pass():
+    hostvars = two_pairs()
+    for node in hostvars:
+        assert problems(hostvars, node) == [], node
+
+
+def test_two_pairs_sharing_a_guest_address_are_refused():
+    hostvars = two_pairs()
+    # The lab's nodes on apollo's LAN, its first guest on atlas's address.
+    for i, node in enumerate(("node1", "node2"), 4):
+        hostvars[node]["hapair_public_address"] = "10.10.10.%d/24" % i
+        hostvars[node]["hapair_guests"] = [{"name": "web1", "address": "10.10.10.13/24"},
+                                           {"name": "web2", "address": "10.10.10.21/24"}]
+    assert problems(hostvars, "apollo12") == [
+        "hapair_guests[2].address='10.10.10.13/24': also the address of guest web1 (hapair_guests[0]) of"
+        " the pair node1, node2 (group lab): a guest address belongs to one pair"]
+    assert problems(hostvars, "node1") == [
+        "hapair_guests[0].address='10.10.10.13/24': also the address of guest atlas (hapair_guests[2]) of"
+        " the pair apollo12, apollo13 (group apollo): a guest address belongs to one pair"]
+
+
+def test_a_guest_on_another_pair_s_node_address_is_refused():
+    hostvars = two_pairs()
+    hostvars["node1"]["hapair_guests"][0]["address"] = "10.10.20.11/24"
+    hostvars["apollo12"]["ansible_host"] = "10.10.20.11"
+    assert has(problems(hostvars, "node1"), "hapair_guests[0].address='10.10.20.11/24'",
+               "is apollo12.ansible_host, in the pair apollo12, apollo13")
+
+
+def test_two_pairs_may_reuse_replication_addresses_on_their_own_links():
+    """Each pair's replication link is its own crossover cable."""
+    hostvars = two_pairs()
+    hostvars["node1"]["hapair_replication_address"] = "192.168.1.1"
+    hostvars["node2"]["hapair_replication_address"] = "192.168.1.2"
+    assert problems(hostvars, "apollo12") == []
+    assert problems(hostvars, "node1") == []
+
+
+def test_a_node_in_two_pairs_is_refused_with_its_guests_names():
+    hostvars = two_pairs()
+    # node2 also named by a third pair, with apollo13's guests under the lab's names.
+    hostvars["node3"] = dict(copy.deepcopy(hostvars["node1"]), hapair_nodes=["node3", "node2"],
+                             hapair_replication_address="192.168.3.1", hapair_public_address="10.10.20.3/24",
+                             group_names=["hapair_pairs", "lab2"])
+    for guest in hostvars["node3"]["hapair_guests"]:
+        guest["address"] = guest["address"].replace(".20.1", ".20.2")
+    found = problems(hostvars, "node1")
+    assert has(found, "hapair_nodes=['node1', 'node2']: node2 is also a node of the pair node3, node2:"
+               " a node belongs to one pair")
+    assert has(found, "hapair_guests[0].name='web1': also hapair_guests[0] of the pair node3, node2, on node2")
