@@ -63,6 +63,12 @@ def test_create_md_refused_on_a_disk_with_a_filesystem(host):
         assert rc != 0, result
         assert result.get("failed"), result
         assert dev in result["msg"] and "ext4" in result["msg"], result["msg"]
+        # A device other than the one the resource file names (the real DRBD
+        # disk here): refused before any step, naming both.
+        rc, result = ansible_module("node1", "hapair.cluster.drbd_resource",
+                                    {"name": SIG_RES, "state": "present", "device": "/dev/vdb"})
+        assert rc != 0 and result.get("failed"), result
+        assert "device=/dev/vdb" in result["msg"] and dev in result["msg"], result["msg"]
         check = host.run(f"drbdadm dump-md {SIG_RES}")
         assert "No valid meta data found" in check.stdout + check.stderr
         host.check_output(f"mount -o ro {dev} /mnt/sigtest")

@@ -45,8 +45,9 @@ def test_authkeys_secret_and_private(host):
 def test_haresources_is_the_reports_group(host):
     line = host.file("/etc/ha.d/haresources").content_string
     words = " ".join(l for l in line.splitlines() if not l.startswith("#")).split()
-    assert words[:5] == ["node1", "drbddisk::clusterdr", "Filesystem::/dev/drbd0::/srv::ext3",
-                         "cluster", "MailTo::root@localhost"], words
+    # the report's group, with the takeover guard before drbddisk
+    assert words[:6] == ["node1", "hapair-guard::clusterdr", "drbddisk::clusterdr",
+                         "Filesystem::/dev/drbd0::/srv::ext3", "cluster", "MailTo::root@localhost"], words
 
 
 def test_mon_runs_only_on_the_active_node_after_the_guests(host):
