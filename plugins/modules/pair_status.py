@@ -225,7 +225,7 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hapair.cluster.plugins.module_utils.pair_status import collect
+from ansible_collections.hapair.cluster.plugins.module_utils.pair_status import EVENT_DIR, collect
 
 
 def main():
@@ -236,7 +236,7 @@ def main():
             guest_backend=dict(type="str", choices=["nspawn", "util-vserver"], default="nspawn"),
             peer=dict(type="str"),
             mon_service=dict(type="str", default="mon.service"),
-            event_dir=dict(type="path", default="/var/lib/hapair/events"),
+            event_dir=dict(type="path", default=EVENT_DIR),
         ),
         supports_check_mode=True,
     )
