@@ -343,12 +343,37 @@ def quiet_ipv6(name):
             f.write("1\n")
 
 
+def lab_network_users():
+    """Pids of running processes whose command line names one of the taps."""
+    users = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if any(f"ifname={tap}," in argv for tap in TAPS.values()):
+            users.append(int(entry))
+    return users
+
+
 def net_check_free():
     """Refuse links or a namespace of the lab's names that `up` did not make.
 
-    Checked before `up` records that it owns the network, so that a failed
-    `up` never removes what it found."""
-    for name in (BRIDGE, VETH, *TAPS.values()):
+    A lab whose `lab.py` was killed (a CI job cancelled, a session ended)
+    leaves its bridge, taps and namespace behind with no QEMU on them: that
+    network is removed, saying so. One that a running QEMU still uses is
+    refused. Checked before `up` records that it owns the network, so that
+    a failed `up` never removes a network in use."""
+    names = (BRIDGE, VETH, *TAPS.values())
+    left = [n for n in names if link_exists(n)] + ([CLIENT_NS] if netns_exists(CLIENT_NS) else [])
+    if left and not lab_network_users():
+        say(f"removing what a lab that was not taken down left behind: {', '.join(left)} "
+            "(no QEMU uses it)")
+        net_down()
+    for name in names:
         if link_exists(name):
             raise LabError(f"link {name} exists already: `lab.py down` if a lab runs, otherwise "
                            f"it was left by another program (`ip link del {name}` removes it)")
