@@ -30,6 +30,10 @@ RESOURCE = "clusterdr"
 # checks too (new-guest.yml twice, switchovers, link cut, Mon mail, rejoin).
 FULL = os.environ.get("HAPAIR_LAB_FULL") == "1"
 MOUNTPOINT = "/srv"
+# Generous bounds under TCG: a node boots through GRUB in about a minute,
+# the guests then boot their own systemd.
+BOOT_BOUND = 600
+SETTLE_BOUND = 300
 
 
 def node(name):
@@ -106,6 +110,21 @@ def holder():
         if rsc in ("all", "local", "foreign") and mounted:
             found.append(name)
     return found[0] if len(found) == 1 else None
+
+
+def guests_answer():
+    """Every guest answers its own name over HTTP from the client namespace."""
+    return all(http_get(address) == guest for guest, address in GUESTS.items())
+
+
+def healthy_pair():
+    """Wait for a healthy pair (Connected UpToDate/UpToDate, one node holding
+    the group, every guest answering); return the node holding the group."""
+    assert wait_for(uptodate_pair, SETTLE_BOUND, 5), [drbd_state(node(n)) for n in NODES]
+    active = wait_for(holder, SETTLE_BOUND, 5)
+    assert active in NODES, "no node holds the resource group"
+    assert wait_for(guests_answer, SETTLE_BOUND, 5), "the guests do not answer"
+    return active
 
 
 def holder_or_exit():

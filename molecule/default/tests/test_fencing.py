@@ -9,33 +9,16 @@ import time
 
 import pytest
 
-from labtools import (FULL, GUESTS, NODES, PEER, RESOURCE, ansible_playbook, drbd_state, holder,
-                      http_get, lab, node, uptodate_pair, wait_for, wait_http)
+from labtools import (BOOT_BOUND, FULL, GUESTS, NODES, PEER, RESOURCE, ansible_playbook, drbd_state,
+                      healthy_pair, holder, http_get, lab, node, wait_for)
 
 EVENTS = "/var/lib/hapair/events"
-# Generous bounds under TCG: a node boots through GRUB in about a minute,
-# the guests then boot their own systemd.
-BOOT_BOUND = 600
-SETTLE_BOUND = 300
 
 
 def mails_with(host, text):
     """How many mails in the node's mailboxes have TEXT in their subject."""
     out = host.run("grep -h '^Subject:' /var/mail/* 2>/dev/null").stdout
     return sum(1 for line in out.splitlines() if text in line)
-
-
-def guests_answer():
-    return all(http_get(address) == guest for guest, address in GUESTS.items())
-
-
-def healthy_pair():
-    """Wait for a healthy pair; return the node holding the group."""
-    assert wait_for(uptodate_pair, SETTLE_BOUND, 5), [drbd_state(node(n)) for n in NODES]
-    active = wait_for(holder, SETTLE_BOUND, 5)
-    assert active in NODES, "no node holds the resource group"
-    assert wait_for(guests_answer, SETTLE_BOUND, 5), "the guests do not answer"
-    return active
 
 
 def no_split_brain_recorded():

@@ -1,6 +1,6 @@
 """status.yml and switchover.yml on the built pair (issue 7).
 
-The pair with a node down is reported degraded in test_zz_failover.py,
+The pair with a node down is reported degraded in test_failover.py,
 where a node is killed."""
 import pytest
 

@@ -1,8 +1,7 @@
 """upgrade-kernel.yml on the built pair, with a client polling every guest.
 
 The lab image holds the suite's release kernel; the proxy serves the newer
-one of the suite's security updates, so the upgrade is real. Runs after
-test_operations.py and before the kills of test_zz_failover.py."""
+one of the suite's security updates, so the upgrade is real."""
 import pytest
 
 from labtools import (FULL, GUESTS, NODES, PEER, Poller, ansible_playbook, drbd_state, holder, http_get, lab,
@@ -24,6 +23,43 @@ def test_check_mode_changes_nothing():
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "slave" in proc.stdout and "then master" in proc.stdout, proc.stdout[-4000:]
     assert {name: _kernels(name) for name in NODES} == before
+
+
+# Run by dpkg after it installed the kernel on the slave: the replication
+# link of the slave drops while the run is between its preflight and the
+# first disruptive step.
+DISCONNECT_HOOK = "/etc/apt/apt.conf.d/99hapair-test-disconnect"
+
+
+def test_pair_degraded_during_the_install_refuses_to_stop_heartbeat_on_the_slave():
+    """The pair was healthy at the preflight; DRBD disconnects on the slave
+    while its kernel installs. The check right before stopping Heartbeat
+    there refuses: Heartbeat keeps running on both nodes, the master keeps
+    the group, the new kernel waits installed. Reconnected, the next run
+    (the tests below) resumes."""
+    master = holder()
+    slave = PEER[master]
+    host = node(slave)
+    host.check_output(f"echo 'DPkg::Post-Invoke {{ \"/usr/sbin/drbdadm disconnect all || true\"; }};' "
+                      f"> {DISCONNECT_HOOK}")
+    try:
+        with Poller() as poll:
+            proc = ansible_playbook("upgrade-kernel.yml", timeout=1800)
+    finally:
+        host.check_output(f"rm -f {DISCONNECT_HOOK}")
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert f"REFUSED before stopping Heartbeat on the slave {slave}" in proc.stdout, proc.stdout[-4000:]
+    assert "is not Connected UpToDate/UpToDate" in proc.stdout, proc.stdout[-4000:]
+    # nothing disruptive ran: Heartbeat on both, the master serving, the
+    # slave still on its old kernel with the new one installed
+    for name in NODES:
+        assert node(name).run("systemctl is-active heartbeat").stdout.strip() == "active", name
+    assert holder() == master
+    running, newest = _kernels(slave)
+    assert running != newest, (running, newest)
+    assert all(poll.longest[g] < 10 for g in GUESTS), poll.longest
+    host.check_output("drbdadm adjust all")
+    assert wait_for(uptodate_pair, 600, step=5)
 
 
 # After every dpkg run, the initrd of any kernel but the running one is
@@ -58,6 +94,8 @@ def test_slave_that_does_not_boot_leaves_the_master_serving_and_a_power_cycle_bo
     host.check_output(f"cat > /usr/local/sbin/hapair-test-break-new-kernel <<'EOT'\n{BREAK_SCRIPT}EOT")
     host.check_output("chmod 0755 /usr/local/sbin/hapair-test-break-new-kernel")
     host.check_output(f"echo 'DPkg::Post-Invoke {{ \"/usr/local/sbin/hapair-test-break-new-kernel\"; }};' > {BREAK_HOOK}")
+    # a kernel an earlier run installed already is broken now too
+    host.check_output("/usr/local/sbin/hapair-test-break-new-kernel")
     with Poller() as poll:
         proc = ansible_playbook("upgrade-kernel.yml", "-e", "upgrade_kernel_reboot_timeout=300", timeout=3600)
     print("\nunreachable while the slave failed its boot: %s" % ", ".join(
