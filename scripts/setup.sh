@@ -9,8 +9,9 @@ cd "$top"
 debian_packages=(
   # the controller and the tests
   python3 python3-venv git openssh-client rsync
-  # tools the fast tier checks rendered files with
-  drbd-utils shellcheck
+  # tools the fast tier checks rendered files with (and librsync2 for the
+  # unpacked csync2 below)
+  drbd-utils shellcheck librsync2 perl
   # the lab
   qemu-system-x86 qemu-utils debootstrap apt-cacher-ng socat iproute2
   grub-pc-bin grub2-common e2fsprogs util-linux fdisk kmod
@@ -41,6 +42,25 @@ if [ ! -x .venv/bin/ansible ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; t
   /usr/bin/python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$want" > "$stamp"
+fi
+
+# Mon and Csync2 check the files the collection renders, but installing
+# their packages here would start their daemons: they are unpacked into
+# .venv/tools-root (dpkg-deb -x) and run from there by the unit tests.
+tools_root=.venv/tools-root
+unpacked=(mon mon-client libtime-period-perl csync2)
+if [ ! -e "$tools_root/.unpacked" ]; then
+  echo "setup: unpacking ${unpacked[*]} into $tools_root"
+  debs=$(mktemp -d)
+  chmod 0755 "$debs"
+  (cd "$debs" && apt-get download -qq "${unpacked[@]}" 2>/dev/null) || {
+    apt-get update -qq
+    (cd "$debs" && apt-get download -qq "${unpacked[@]}")
+  }
+  rm -rf "$tools_root"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$tools_root"; done
+  rm -rf "$debs"
+  touch "$tools_root/.unpacked"
 fi
 
 # The collection is used from this checkout: link it where Ansible finds it.

@@ -25,9 +25,12 @@ if [ "$fast_only" = no ]; then
   build_pid=$!
 fi
 
-step "fast tier: unit tests, rendering, invalid inventories"
+# The collection's tests (tests/unit, tests/fast) and the lab's own
+# (tests/lab/tests: lab.py, scripts/lab_crash.sh, the image's zip cache).
+# setup.sh above installs the tools they run (drbd-utils, shellcheck).
+step "fast tier: unit tests, rendering, invalid inventories, the lab's tools"
 start=$SECONDS
-python -m pytest tests/unit tests/fast -q -p no:cacheprovider --junitxml="$results/fast.xml"
+python -m pytest tests/unit tests/fast tests/lab/tests -q -p no:cacheprovider --junitxml="$results/fast.xml"
 echo "fast tier: $((SECONDS - start)) s"
 
 step "linters: yamllint, ansible-lint (production), ansible-test sanity"

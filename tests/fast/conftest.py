@@ -25,6 +25,12 @@ def ansible_env(tmp_path):
     return env
 
 
+@pytest.fixture(name="ansible_environment")
+def fixture_ansible_environment(tmp_path):
+    """The environment of an Ansible run of this tier (see ansible_env)."""
+    return ansible_env(tmp_path)
+
+
 def run_playbook(tmp_path, playbook, inventory, *extra):
     cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", str(inventory),
            os.path.join(TOP, "playbooks", playbook)] + list(extra)
@@ -53,8 +59,21 @@ def apollo_copy(tmp_path):
     return dest
 
 
-def have(tool):
-    return shutil.which(tool) is not None or os.path.exists(tool)
+def installed(tool, package, paths=()):
+    """The path of TOOL: the first of PATHS that exists, or without PATHS the
+    TOOL found on PATH. A missing tool fails the test (never skips it): the
+    fast tier runs after scripts/setup.sh, which installs PACKAGE."""
+    found = next((p for p in paths if os.path.exists(p)), None) if paths else shutil.which(tool)
+    if found is None:
+        pytest.fail("%s is not installed (Debian package %s): scripts/setup.sh installs it"
+                    % (tool, package), pytrace=False)
+    return found
+
+
+@pytest.fixture(name="tool")
+def fixture_tool():
+    """tool(TOOL, PACKAGE[, PATHS]): the path of a tool the test runs (see installed)."""
+    return installed
 
 
 sys.path.insert(0, os.path.join(TOP, ".collections"))

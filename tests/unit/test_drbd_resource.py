@@ -564,12 +564,10 @@ def test_external_metadata_device_is_checked_too(node):
     assert done["changed"] and done["metadata_device"] == "/dev/vdd" and done["signatures"] == []
 
 
-def test_sh_ll_dev_and_sh_md_dev_of_a_real_drbdadm(tmp_path):
+def test_sh_ll_dev_and_sh_md_dev_of_a_real_drbdadm(tmp_path, tool):
     """drbdadm (drbd-utils 9) names this host's devices from a throwaway
-    configuration in 8.4 syntax, without a kernel module; skipped without drbdadm."""
-    drbdadm = "/usr/sbin/drbdadm"
-    if not os.path.exists(drbdadm):
-        pytest.skip("drbdadm is not installed")
+    configuration in 8.4 syntax, without a kernel module."""
+    drbdadm = tool("drbdadm", "drbd-utils", ("/usr/sbin/drbdadm",))
     conf = tmp_path / "drbd.conf"
     sections = "".join(
         "  on %s {\n    device /dev/drbd0 minor 0;\n    disk %s;\n    address %s:7789;\n    meta-disk %s;\n  }\n"

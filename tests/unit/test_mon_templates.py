@@ -5,7 +5,6 @@ hubble watch plus cases the report does not have), on the controller only.
 """
 import os
 import re
-import shutil
 import stat
 import subprocess
 import textwrap
@@ -288,9 +287,8 @@ def test_alert_reports_what_it_could_not_do(alert_env):
     assert proc.stderr == ""
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (scripts/setup.sh installs it)")
-def test_alert_passes_shellcheck():
-    proc = subprocess.run(["shellcheck", ALERT], capture_output=True, text=True, check=False)
+def test_alert_passes_shellcheck(tool):
+    proc = subprocess.run([tool("shellcheck", "shellcheck"), ALERT], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -298,11 +296,11 @@ def test_alert_passes_shellcheck():
 # stops with "cf error: ..., line N" when the file is wrong; given an auth
 # file that does not exist, it then stops right after parsing, having bound
 # no port and run no monitor. The mon script comes from a `dpkg-deb -x` of the
-# mon and libtime-period-perl packages into $HAPAIR_MON_ROOT or .venv/mon-root,
+# mon and libtime-period-perl packages into $HAPAIR_MON_ROOT or .venv/tools-root,
 # or from an installed mon.
 
 def mon_command():
-    roots = [os.environ.get("HAPAIR_MON_ROOT", ""), os.path.join(TOP, ".venv", "mon-root"), "/"]
+    roots = [os.environ.get("HAPAIR_MON_ROOT", ""), os.path.join(TOP, ".venv", "tools-root"), "/"]
     for root in roots:
         mon = os.path.join(root, "usr/sbin/mon")
         if root and os.path.exists(mon):
@@ -313,7 +311,14 @@ def mon_command():
 
 
 MON, MON_ENV = mon_command()
-MON_SKIP = "mon is not there (unpack the mon and libtime-period-perl packages into .venv/mon-root)"
+MON_MISSING = "mon is not there: scripts/setup.sh unpacks the mon packages into .venv/tools-root"
+
+
+@pytest.fixture(name="mon")
+def fixture_mon():
+    """Fails (never skips) the test when mon is missing."""
+    if MON is None:
+        pytest.fail(MON_MISSING, pytrace=False)
 
 
 def mon_check(path, tmp):
@@ -327,14 +332,12 @@ def mon_check(path, tmp):
     return parsed, proc.stderr
 
 
-@pytest.mark.skipif(MON is None, reason=MON_SKIP)
-def test_mon_parses_the_rendered_mon_cf(rendered, tmp_path):
+def test_mon_parses_the_rendered_mon_cf(mon, rendered, tmp_path):
     parsed, err = mon_check(os.path.join(str(rendered), "n1", "etc/mon/mon.cf"), tmp_path)
     assert parsed, err
 
 
-@pytest.mark.skipif(MON is None, reason=MON_SKIP)
-def test_mon_check_catches_a_wrong_mon_cf(rendered, tmp_path):
+def test_mon_check_catches_a_wrong_mon_cf(mon, rendered, tmp_path):
     text = read(rendered, "n1", "/etc/mon/mon.cf").replace("interval 30s", "interval 30q", 1)
     (tmp_path / "bad.cf").write_text(text)
     parsed, err = mon_check(tmp_path / "bad.cf", tmp_path)

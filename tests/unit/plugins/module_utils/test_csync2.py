@@ -1,6 +1,5 @@
 """Rendering and replacing a csync2 group block (module_utils/csync2.py)."""
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -184,12 +183,19 @@ def test_a_group_defined_twice_is_refused():
         replace_group(text, "dr", REPORT_BLOCK)
 
 
-CSYNC2 = shutil.which("csync2") or shutil.which("csync2", path="/usr/sbin:/sbin")
+# csync2 unpacked by scripts/setup.sh (never installed: its package would
+# start a daemon here), or an installed one.
+TOOLS_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4, ".venv", "tools-root")
+CSYNC2_PATHS = (os.path.join(TOOLS_ROOT, "usr", "sbin", "csync2"), "/usr/sbin/csync2")
 
 
-@pytest.mark.skipif(CSYNC2 is None, reason="csync2 is not installed (Debian package csync2)")
+@pytest.fixture(name="csync2")
+def fixture_csync2(tool):
+    return tool("csync2", "csync2 (unpacked into .venv/tools-root)", CSYNC2_PATHS)
+
+
 @pytest.mark.parametrize("me", ["apollo12", "apollo13"])
-def test_csync2_reads_the_rendered_file(tmp_path, me):
+def test_csync2_reads_the_rendered_file(csync2, tmp_path, me):
     """csync2 itself parses the file (and reads the key) with -M, which needs no peer."""
     key = tmp_path / "csync2.key_dr"
     key.write_text("A" * 64 + "\n")
@@ -198,33 +204,31 @@ def test_csync2_reads_the_rendered_file(tmp_path, me):
     text = replace_group(OTHER.replace('"/etc/key other"', str(key)), "dr", render_group(params))
     (tmp_path / "csync2.cfg").write_text(text)
     env = dict(os.environ, CSYNC2_SYSTEM_DIR=str(tmp_path))
-    proc = subprocess.run([CSYNC2, "-N", me, "-D", str(tmp_path), "-M"], env=env,
+    proc = subprocess.run([csync2, "-N", me, "-D", str(tmp_path), "-M"], env=env,
                           capture_output=True, text=True, check=False, timeout=60)
     # -M exits 2 when the dirty list is empty, 1 on a configuration error.
     assert proc.returncode == 2, proc.stdout + proc.stderr
 
 
-@pytest.mark.skipif(CSYNC2 is None, reason="csync2 is not installed (Debian package csync2)")
-def test_csync2_rejects_a_broken_file(tmp_path):
+def test_csync2_rejects_a_broken_file(csync2, tmp_path):
     """The check above can fail: csync2 exits 1 on a wrong auto method."""
     key = tmp_path / "k"
     key.write_text("A" * 64 + "\n")
     (tmp_path / "csync2.cfg").write_text(render_group(dict(REPORT, key=str(key))).replace("younger", "newest"))
     env = dict(os.environ, CSYNC2_SYSTEM_DIR=str(tmp_path))
-    proc = subprocess.run([CSYNC2, "-N", "apollo12", "-D", str(tmp_path), "-M"], env=env,
+    proc = subprocess.run([csync2, "-N", "apollo12", "-D", str(tmp_path), "-M"], env=env,
                           capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 1
     assert "Unknown auto-setting" in proc.stdout + proc.stderr
 
 
-@pytest.mark.skipif(CSYNC2 is None, reason="csync2 is not installed (Debian package csync2)")
-def test_csync2_refuses_a_host_outside_the_group(tmp_path):
+def test_csync2_refuses_a_host_outside_the_group(csync2, tmp_path):
     """The host list is read: a node whose `uname -n` is not in it gets an error."""
     key = tmp_path / "k"
     key.write_text("A" * 64 + "\n")
     (tmp_path / "csync2.cfg").write_text(render_group(dict(REPORT, key=str(key))) + "\n")
     env = dict(os.environ, CSYNC2_SYSTEM_DIR=str(tmp_path))
-    proc = subprocess.run([CSYNC2, "-N", "elsewhere", "-D", str(tmp_path), "-M"], env=env,
+    proc = subprocess.run([csync2, "-N", "elsewhere", "-D", str(tmp_path), "-M"], env=env,
                           capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 1
     assert "not a member of any configured group" in proc.stdout + proc.stderr

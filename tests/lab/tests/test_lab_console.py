@@ -9,7 +9,7 @@ import os
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAB = os.path.join(HERE, "..", "lab", "lab.py")
+LAB = os.path.join(HERE, "..", "lab.py")
 
 
 @pytest.fixture(name="lab")

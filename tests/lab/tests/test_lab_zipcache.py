@@ -12,7 +12,7 @@ import zipimport
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODULE = os.path.join(HERE, "..", "lab", "image", "rootfs", "usr", "lib", "python3",
+MODULE = os.path.join(HERE, "..", "image", "rootfs", "usr", "lib", "python3",
                       "dist-packages", "hapair_lab_zipcache.py")
 SOURCE = "import sys\n\ndef where():\n    return __file__, where.__code__.co_filename\n\nVALUE = 6 * 7\n"
 

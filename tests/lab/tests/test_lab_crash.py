@@ -4,7 +4,7 @@ import os
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPT = os.path.join(HERE, "..", "..", "scripts", "lab_crash.sh")
+SCRIPT = os.path.join(HERE, "..", "..", "..", "scripts", "lab_crash.sh")
 
 CRASH = """node2 login: [  109.436984] BUG: kernel NULL pointer dereference, address: 0000000000000008
 [  109.441663] Oops: Oops: 0002 [#1] PREEMPT SMP NOPTI
