@@ -6,7 +6,12 @@ cd "$top"
 export PATH="$top/.venv/bin:$PATH"
 
 yamllint -s .
-ansible-lint --profile production --offline -q
+# ansible-lint looks for collections in ~/.ansible first: an older copy of
+# this one installed there (by another tool, another checkout) would be
+# linted against instead of this checkout. It runs with a HOME of its own.
+lint_home=$(mktemp -d)
+HOME=$lint_home ansible-lint --profile production --offline -q
+rm -rf "$lint_home"
 
 # ansible-test wants the collection at ansible_collections/NS/NAME, and
 # fetches its pip bootstrap script from a host CI cannot reach: give it ours.
