@@ -10,7 +10,7 @@ import time
 import pytest
 
 from labtools import (BOOT_BOUND, FULL, GUESTS, NODES, PEER, RESOURCE, ansible_playbook, drbd_state,
-                      healthy_pair, holder, http_get, lab, node, wait_for)
+                      healthy_pair, holder, http_get, lab, node, recap_changed, wait_for, wait_http)
 
 EVENTS = "/var/lib/hapair/events"
 
@@ -170,3 +170,53 @@ def test_guest_that_will_not_stop_is_killed_before_the_unmount():
                  or "Filesystem" in line and "stop" in line and "/srv" in line]
     assert killed, "the cluster script did not report killing web2"
     assert unmounted and min(unmounted) > max(killed), "/srv was unmounted before web2 was gone"
+    back = ansible_playbook("switchover.yml", "-e", "to=%s" % active)
+    assert back.returncode == 0, back.stdout[-5000:]
+    assert healthy_pair() == active
+
+
+@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+def test_forced_takeover_stopped_half_way_completes_when_run_again():
+    """The node with the newest data is lost after the link: force-takeover.yml
+    puts the survivor's older data into service. A run stopped right after its
+    primary --force (done here by hand) is completed by the next run; a third
+    run changes nothing. The lost node comes back as Secondary: DRBD discards
+    what it wrote after the separation (after-sb-1pri), which is mailed and
+    reported as a split brain until acknowledged."""
+    active = healthy_pair()
+    survivor = PEER[active]
+    record = "%s/%s.refused-takeover" % (EVENTS, RESOURCE)
+    earlier = node(survivor).run("cat %s" % record).stdout
+    assert lab("cut-link").returncode == 0
+    try:
+        assert wait_for(lambda: drbd_state(node(survivor))["dstate"] == "Outdated/DUnknown", 60, 1)
+        node(active).check_output("echo lost-with-%s > /srv/forced-marker && sync /srv/forced-marker" % active)
+        assert lab("kill", active).returncode == 0
+        assert wait_for(lambda: node(survivor).run("cat %s" % record).stdout not in ("", earlier), 120, 2), (
+            "the survivor recorded no refused takeover")
+    finally:
+        assert lab("restore-link").returncode == 0
+    # the first half of a run, as if it had been stopped there
+    node(survivor).check_output("drbdadm primary --force %s" % RESOURCE)
+    forced = ansible_playbook("force-takeover.yml", "-e", "node=%s" % survivor,
+                              "-e", "accept_data_loss=%s" % RESOURCE)
+    assert forced.returncode == 0, forced.stdout[-5000:]
+    assert holder() == survivor
+    for guest, address in GUESTS.items():
+        assert wait_http(address, guest, 120) is not None, guest
+    assert not node(survivor).file("/srv/forced-marker").exists
+    again = ansible_playbook("force-takeover.yml", "-e", "node=%s" % survivor,
+                             "-e", "accept_data_loss=%s" % RESOURCE)
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert recap_changed(again.stdout) == 0, again.stdout[-5000:]
+    # the lost node returns: Secondary, its later writes discarded, resynced
+    res = lab("start", active, timeout=BOOT_BOUND)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert healthy_pair() == survivor
+    acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
+    assert acknowledged.returncode == 0, acknowledged.stdout[-3000:]
+    status = ansible_playbook("status.yml")
+    assert status.returncode == 0, status.stdout[-3000:]
+    back = ansible_playbook("switchover.yml", "-e", "to=%s" % active)
+    assert back.returncode == 0, back.stdout[-5000:]
+    assert healthy_pair() == active
