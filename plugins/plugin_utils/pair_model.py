@@ -1,10 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: hapair.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pair's inventory model: guest normalisation and cross-field checks.
+"""The pair's inventory model: the normalised model of a pair, and its checks.
 
 Pure functions, run on the controller before any host is contacted.
-Each check returns messages that name the variable and the value.
+
+pair_model() builds, for one host, the one normalised view of its pair that
+every role reads (the fact hapair_model, set by playbooks/validate.yml): the
+nodes, the guests with every field filled, the DRBD resources with their
+defaults, the paths between the nodes resolved for this node. It reads the
+inventory over the collection's role defaults and never fails: what is
+missing stays None or empty. pair_problems() says what is wrong, each message
+naming the variable and the value; with ROLES it runs only the checks those
+roles need (a role used without playbooks/validate.yml).
+
+The model holds facts about the pair, not the decisions of one cluster
+stack: Heartbeat's files are made from it by the heartbeat role, and a
+second stack can read the same model.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +31,7 @@ from collections import ChainMap
 
 import yaml
 
+# The values of a guest that neither the guest nor hapair_guest_defaults sets.
 GUEST_BUILTIN_DEFAULTS = {
     "domain": "",
     "interface": "eth0",
@@ -28,6 +41,7 @@ GUEST_BUILTIN_DEFAULTS = {
     "services": [],
 }
 
+# The values of a watched service (Mon's) that the service does not set.
 SERVICE_BUILTIN_DEFAULTS = {
     "interval": "30s",
     "period": "wd {Sun-Sat}",
@@ -37,6 +51,26 @@ SERVICE_BUILTIN_DEFAULTS = {
     # alertevery sends the same failure again only after this long. Mon
     # resets it when the service comes back, so a new outage alerts at once.
     "alertevery": "1h",
+}
+
+# How guests run when neither vserver_host_backend nor hapair_guest_backend is set.
+GUEST_BACKEND = "nspawn"
+
+# The keys of a DRBD resource that the drbd role's defaults fill when the
+# resource does not set them: resource key -> the role's variable.
+RESOURCE_DEFAULTS = {
+    "protocol": "drbd_default_protocol",
+    "meta_disk": "drbd_default_meta_disk",
+    "on_io_error": "drbd_default_on_io_error",
+    "resync_rate": "drbd_default_resync_rate",
+    "al_extents": "drbd_default_al_extents",
+    "sndbuf_size": "drbd_default_sndbuf_size",
+    "max_buffers": "drbd_default_max_buffers",
+    "wfc_timeout": "drbd_default_wfc_timeout",
+    "degr_wfc_timeout": "drbd_default_degr_wfc_timeout",
+    "ping_int": "drbd_default_ping_int",
+    "ping_timeout": "drbd_default_ping_timeout",
+    "c_plan_ahead": "drbd_default_c_plan_ahead",
 }
 
 HOSTNAME_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -104,10 +138,12 @@ def role_defaults():
 def effective_vars(inventory, defaults, nodes):
     """What the roles see: the inventory over the defaults.
 
-    The two templated defaults the checks need are resolved here, as the
-    roles would: Heartbeat's and DRBD's preferred node.
+    The defaults that depend on other variables are resolved here, as the
+    roles resolve them: the preferred node (heartbeat_preferred_node, else
+    the first node), which is also DRBD's (drbd_preferred_node).
     """
-    preferred = inventory["heartbeat_preferred_node"] if "heartbeat_preferred_node" in inventory else nodes[0]
+    preferred = inventory["heartbeat_preferred_node"] if "heartbeat_preferred_node" in inventory else (
+        nodes[0] if nodes else None)
     resolved = {"heartbeat_preferred_node": preferred, "drbd_preferred_node": preferred}
     return ChainMap(inventory, resolved, defaults)
 
@@ -117,14 +153,32 @@ def _origin(key, inventory):
     return "" if key in inventory else ", the role's default"
 
 
+def guest_defaults(defaults=None):
+    """What every guest takes unless it says otherwise: DEFAULTS (hapair_guest_defaults) over the built-in ones."""
+    merged = dict(GUEST_BUILTIN_DEFAULTS)
+    merged.update(defaults or {})
+    return merged
+
+
+def _split_address(address):
+    """(address, prefix) of ADDRESS/PREFIX as written; prefix None when there is none."""
+    if address is None:
+        return None, None
+    ip, _, prefix = str(address).partition("/")
+    return ip, int(prefix) if prefix.isdigit() else None
+
+
 def normalize_guests(guests, defaults=None):
-    """Fill every guest with the pair's guest defaults and the built-in ones."""
+    """Fill every guest with the pair's guest defaults and the built-in ones.
+
+    Adds fqdn, and the address apart from its prefix (ip, prefix).
+    """
     out = []
     for guest in guests or []:
-        merged = dict(GUEST_BUILTIN_DEFAULTS)
-        merged.update(defaults or {})
+        merged = guest_defaults(defaults)
         merged.update(guest)
         name = merged.get("name")
+        merged["ip"], merged["prefix"] = _split_address(merged.get("address"))
         merged.setdefault("hostname", name)
         if merged.get("domain"):
             merged["fqdn"] = "%s.%s" % (merged["hostname"], merged["domain"])
@@ -270,7 +324,7 @@ def _outside_public_network(address, interface, public):
     return None
 
 
-def _check_guests(p, guests, owned, monitors, public=()):
+def _check_guests(p, guests, owned, monitors, public=(), services=True):
     seen_names = {}
     seen_addr = {}
     for i, guest in enumerate(guests):
@@ -301,7 +355,7 @@ def _check_guests(p, guests, owned, monitors, public=()):
                 p.add(where + ".address", addr, "guest %s would take the address of guest %s" % (name, seen_addr[ip]))
             else:
                 seen_addr[ip] = name
-        for j, svc in enumerate(guest.get("services") or []):
+        for j, svc in enumerate((guest.get("services") or []) if services else []):
             swhere = "%s.services[%d]" % (where, j)
             if monitors is not None and svc.get("monitor") not in monitors:
                 p.add(swhere + ".monitor", svc.get("monitor"),
@@ -317,7 +371,7 @@ def _check_guests(p, guests, owned, monitors, public=()):
                 p.add(swhere + ".recipients", svc.get("recipients"), "at least one recipient")
 
 
-def _check_drbd(p, resources, nodes):
+def _check_drbd(p, resources, nodes, v):
     if not isinstance(resources, list) or not resources:
         p.add("drbd_resources", resources, "at least one DRBD resource")
         return
@@ -341,10 +395,11 @@ def _check_drbd(p, resources, nodes):
         port = res.get("port")
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
             p.add(where + ".port", port, "a TCP port number")
-        if res.get("protocol", "C") not in DRBD_PROTOCOLS:
-            p.add(where + ".protocol", res.get("protocol"), "DRBD protocols are A, B and C")
-        if res.get("on_io_error", "detach") not in DRBD_IO_ERROR:
-            p.add(where + ".on_io_error", res.get("on_io_error"), "one of %s" % ", ".join(DRBD_IO_ERROR))
+        for key, allowed, why in (("protocol", DRBD_PROTOCOLS, "DRBD protocols are A, B and C"),
+                                  ("on_io_error", DRBD_IO_ERROR, "one of %s" % ", ".join(DRBD_IO_ERROR))):
+            value = res.get(key, v.get(RESOURCE_DEFAULTS[key]))
+            if value not in allowed:
+                p.add(where + "." + key if key in res else RESOURCE_DEFAULTS[key], value, why)
         if res.get("fstype", "ext4") not in FSTYPES:
             p.add(where + ".fstype", res.get("fstype"), "one of %s" % ", ".join(FSTYPES))
         mountpoint = res.get("mountpoint")
@@ -644,30 +699,206 @@ def _check_other_pair(p, mine, other, hostvars):
                   " name per node" % (other_names[guest.get("name")], label, ", ".join(shared_nodes)))
 
 
-def pair_problems(hostvars, host, monitors=None, defaults=None):
+# The checks each role needs when it runs without playbooks/validate.yml
+# (pair_problems with ROLES). Without ROLES every check runs, and the other
+# pairs of the inventory are compared with this one.
+ROLE_CHECKS = {
+    "drbd": ("nodes", "addresses", "drbd", "force_create_md"),
+    "heartbeat": ("nodes", "addresses", "guests", "drbd", "heartbeat", "paths", "death"),
+    "csync2": ("nodes", "csync2"),
+    "mon": ("guests", "services"),
+    "vserver_host": ("guests",),
+}
+ALL_CHECKS = frozenset(check for checks in ROLE_CHECKS.values() for check in checks)
+
+
+def _valid_nodes(inventory, hostvars):
+    """HOST's hapair_nodes when they name two distinct hosts of the inventory, else []."""
+    nodes = inventory.get("hapair_nodes")
+    if (isinstance(nodes, list) and len(nodes) == 2 and len(set(nodes)) == 2
+            and all(isinstance(node, str) and node in hostvars for node in nodes)):
+        return list(nodes)
+    return []
+
+
+def pair_problems(hostvars, host, monitors=None, defaults=None, roles=None):
     """Everything wrong with the pair HOST belongs to, as messages.
 
     HOSTVARS is the whole inventory; the pair's variables are HOST's, over
-    DEFAULTS (the collection's role defaults unless given).
+    DEFAULTS (the collection's role defaults unless given). With ROLES (names
+    of ROLE_CHECKS), only the checks those roles need run.
     """
+    if roles is None:
+        checks = ALL_CHECKS
+    else:
+        unknown = [role for role in roles if role not in ROLE_CHECKS]
+        if unknown:
+            raise ValueError("roles=%r: the roles are %s" % (unknown, ", ".join(sorted(ROLE_CHECKS))))
+        checks = frozenset(check for role in roles for check in ROLE_CHECKS[role])
     p = _Problems()
     inventory = hostvars[host]
-    nodes = _check_nodes(p, inventory, host, hostvars)
-    if nodes is None:
-        return p.items
+    if "nodes" in checks:
+        nodes = _check_nodes(p, inventory, host, hostvars)
+        if nodes is None:
+            return p.items
+    else:
+        nodes = _valid_nodes(inventory, hostvars)
     v = effective_vars(inventory, role_defaults() if defaults is None else defaults, nodes)
-    owned = _node_addresses(p, nodes, hostvars)
+    owned = _node_addresses(p if "addresses" in checks else _Problems(), nodes, hostvars)
     guests = normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults"))
-    _check_guests(p, guests, owned, monitors, _public_networks(nodes, hostvars))
-    _check_drbd(p, v.get("drbd_resources"), nodes)
-    if "drbd_preferred_node" in inventory and v.get("drbd_preferred_node") not in nodes:
-        p.add("drbd_preferred_node", v.get("drbd_preferred_node"), "not a node of this pair (%s)" % ", ".join(nodes))
-    _check_force_create_md(p, v, nodes, v.get("drbd_resources"))
-    _check_heartbeat(p, v, inventory, nodes)
-    _check_heartbeat_paths(p, v, nodes, hostvars)
-    _check_drbd_sees_death_first(p, v)
-    _check_csync2(p, v)
-    for other in _pairs(hostvars):
-        if set(other) != set(nodes):
-            _check_other_pair(p, (nodes, guests, owned), other, hostvars)
+    if "guests" in checks:
+        _check_guests(p, guests, owned, monitors, _public_networks(nodes, hostvars), "services" in checks)
+    if "drbd" in checks:
+        _check_drbd(p, v.get("drbd_resources"), nodes, v)
+        if "drbd_preferred_node" in inventory and v.get("drbd_preferred_node") not in nodes:
+            p.add("drbd_preferred_node", v.get("drbd_preferred_node"),
+                  "not a node of this pair (%s)" % ", ".join(nodes))
+    if "force_create_md" in checks:
+        _check_force_create_md(p, v, nodes, v.get("drbd_resources"))
+    if "heartbeat" in checks:
+        _check_heartbeat(p, v, inventory, nodes)
+    if "paths" in checks:
+        _check_heartbeat_paths(p, v, nodes, hostvars)
+    if "death" in checks:
+        _check_drbd_sees_death_first(p, v)
+    if "csync2" in checks:
+        _check_csync2(p, v)
+    if roles is None:
+        for other in _pairs(hostvars):
+            if set(other) != set(nodes):
+                _check_other_pair(p, (nodes, guests, owned), other, hostvars)
     return p.items
+
+
+# --- the model ---------------------------------------------------------------
+
+def normalize_resources(resources, v):
+    """The DRBD resources with every value the drbd role's defaults give, and their device."""
+    out = []
+    for res in resources if isinstance(resources, list) else []:
+        if not isinstance(res, dict):
+            continue
+        merged = dict((key, v.get(name)) for key, name in RESOURCE_DEFAULTS.items())
+        merged.update(res)
+        minor = merged.get("minor")
+        merged["device"] = None if minor is None else "/dev/drbd%s" % minor
+        out.append(merged)
+    return out
+
+
+def _node_networks(nodes, hostvars):
+    """{node: its interfaces and addresses on the replication link and the public LAN}."""
+    out = {}
+    for node in nodes:
+        hv = hostvars[node]
+        public_ip, public_prefix = _split_address(hv.get("hapair_public_address"))
+        out[node] = {
+            "replication_interface": hv.get("hapair_replication_interface"),
+            "replication_address": hv.get("hapair_replication_address"),
+            "public_interface": hv.get("hapair_public_interface"),
+            "public_address": hv.get("hapair_public_address"),
+            "public_ip": public_ip,
+            "public_prefix": public_prefix,
+        }
+    return out
+
+
+def resolve_paths(paths, host, peer, networks):
+    """The paths between the nodes (heartbeat_paths) as HOST uses them.
+
+    Each is {type: serial, port} or {type: ucast, interface, address,
+    peer_address}: HOST's interface and address, and the peer's address it
+    sends to (the address alone, without a prefix). NETWORKS is
+    _node_networks(); what the inventory lacks is None.
+    """
+    mine = networks.get(host, {})
+    theirs = networks.get(peer, {})
+    out = []
+    for path in paths if isinstance(paths, list) else []:
+        if not isinstance(path, dict):
+            continue
+        if path.get("type") == "serial":
+            out.append({"type": "serial", "port": path.get("port")})
+            continue
+        if "network" in path:
+            # replication or public: each node's hapair_NETWORK_interface and _address
+            network = path["network"] if path["network"] in PATH_NETWORKS else None
+            interface, address = ("%s_interface" % network, "%s_address" % network) if network else (None, None)
+            resolved = {"type": "ucast", "network": network, "interface": mine.get(interface),
+                        "address": mine.get(address), "peer_address": theirs.get(address)}
+        else:
+            addresses = path.get("addresses") if isinstance(path.get("addresses"), dict) else {}
+            resolved = {"type": "ucast", "network": None, "interface": path.get("interface"),
+                        "address": addresses.get(host), "peer_address": addresses.get(peer)}
+        for key in ("address", "peer_address"):
+            resolved[key] = _split_address(resolved[key])[0]
+        out.append(resolved)
+    return out
+
+
+def pair_model(hostvars, host, defaults=None):
+    """The normalised model of the pair HOST belongs to, as HOST's roles read it.
+
+    HOSTVARS is the whole inventory; the pair's variables are HOST's, over
+    DEFAULTS (the collection's role defaults unless given). Never fails:
+    what the inventory lacks is None or empty (pair_problems says what is
+    wrong). A dictionary:
+
+      node            HOST
+      nodes           the two nodes (hapair_nodes; [] when they are not two
+                      hosts of the inventory)
+      peer            the other node, or None
+      preferred_node  the node that holds the resources when both are up
+                      (heartbeat_preferred_node, else the first node)
+      networks        {node: replication_interface, replication_address,
+                      public_interface, public_address (address/prefix),
+                      public_ip, public_prefix}
+      paths           the paths between the nodes (heartbeat_paths), resolved
+                      for HOST: see resolve_paths()
+      resources       drbd_resources, each with every default and its device
+      mountpoints     the resources' mountpoints, in order
+      guest_backend   how guests run: vserver_host_backend, else
+                      hapair_guest_backend, else nspawn
+      guest_root      the folder of the guest trees (vserver_host_root)
+      guest_mountpoint  the mountpoint holding guest_root
+                      (vserver_host_root_mountpoint, else the first
+                      resource's; "" when there is none)
+      guest_hook_dir  the folder of the guests' hook scripts
+                      (heartbeat_guest_hook_dir)
+      guests          hapair_guests with every field filled (normalize_guests)
+      defaults        the effective defaults: guest (what a guest takes unless
+                      it says otherwise), service (a watched service's), and
+                      resource (a DRBD resource's)
+    """
+    inventory = hostvars[host]
+    nodes = _valid_nodes(inventory, hostvars)
+    peer = ([node for node in nodes if node != host] or [None])[0] if host in nodes else None
+    v = effective_vars(inventory, role_defaults() if defaults is None else defaults, nodes)
+    networks = _node_networks(nodes, hostvars)
+    resources = normalize_resources(v.get("drbd_resources"), v)
+    mountpoints = [res.get("mountpoint") for res in resources]
+    if "vserver_host_root_mountpoint" in inventory:
+        guest_mountpoint = inventory["vserver_host_root_mountpoint"]
+    else:
+        guest_mountpoint = (mountpoints[0] if mountpoints else None) or ""
+    backend = [v.get(key) for key in ("vserver_host_backend", "hapair_guest_backend") if v.get(key)]
+    return {
+        "node": host,
+        "nodes": nodes,
+        "peer": peer,
+        "preferred_node": v.get("heartbeat_preferred_node"),
+        "networks": networks,
+        "paths": resolve_paths(v.get("heartbeat_paths"), host, peer, networks),
+        "resources": resources,
+        "mountpoints": mountpoints,
+        "guest_backend": (backend + [GUEST_BACKEND])[0],
+        "guest_root": v.get("vserver_host_root"),
+        "guest_mountpoint": guest_mountpoint,
+        "guest_hook_dir": v.get("heartbeat_guest_hook_dir"),
+        "guests": normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults")),
+        "defaults": {
+            "guest": guest_defaults(v.get("hapair_guest_defaults")),
+            "service": dict(SERVICE_BUILTIN_DEFAULTS),
+            "resource": dict((key, v.get(name)) for key, name in RESOURCE_DEFAULTS.items()),
+        },
+    }

@@ -9,7 +9,8 @@ STUBS = {
     # drbdadm dstate|role RES: the answer comes from the environment.
     "drbdadm": '#!/bin/sh\ncase "$1" in\n  dstate) echo "$DSTATE" ;;\n  role) echo "$ROLE" ;;\n'
                '  *) exit 3 ;;\nesac\n',
-    "mail": '#!/bin/sh\n{ echo "mail $*"; cat; } > "$MAILS/$(date +%s%N)"\n',
+    # written aside, then renamed: a mail is seen whole or not at all
+    "mail": '#!/bin/sh\n{ echo "mail $*"; cat; } > "$MAILS/.$$" && mv "$MAILS/.$$" "$MAILS/$(date +%s%N)"\n',
     "logger": '#!/bin/sh\necho "logger $*" >> "$SYSLOG"\n',
     # never the host's: the guard arms a transient unit with it
     "systemd-run": '#!/bin/sh\necho "systemd-run $*" >> "$SYSLOG"\n',
@@ -44,7 +45,7 @@ def node(apollo_render, tmp_path):
     def mails():
         # mail runs in the background: give it a moment
         for _ in range(50):
-            found = sorted((tmp_path / "mails").iterdir())
+            found = sorted(p for p in (tmp_path / "mails").iterdir() if not p.name.startswith("."))
             if found:
                 return [p.read_text() for p in found]
             subprocess.run(["sleep", "0.1"], check=False)

@@ -88,7 +88,8 @@ def test_the_defaults_are_read_from_the_roles_files():
         assert defaults[key] == heartbeat[key]
     assert defaults["drbd_default_ping_int"] == drbd["drbd_default_ping_int"]
     assert defaults["drbd_default_ping_timeout"] == drbd["drbd_default_ping_timeout"]
-    assert "heartbeat_preferred_node" not in defaults  # "{{ hapair_nodes[0] }}" is not a value
+    # the first node unless the inventory says otherwise: the model resolves it, no role default holds it
+    assert "heartbeat_preferred_node" not in defaults
     for name in ("HEARTBEAT_DEADTIME", "DRBD_PING_INT", "DRBD_PING_TIMEOUT"):
         assert not hasattr(pm, name)
 
@@ -380,3 +381,142 @@ def test_a_node_in_two_pairs_is_refused_with_its_guests_names():
     assert has(found, "hapair_nodes=['node1', 'node2']: node2 is also a node of the pair node3, node2:"
                " a node belongs to one pair")
     assert has(found, "hapair_guests[0].name='web1': also hapair_guests[0] of the pair node3, node2, on node2")
+
+
+# --- the model --------------------------------------------------------------
+
+def test_apollo_s_model():
+    model = pm.pair_model(inventory("apollo"), "apollo13")
+    assert (model["node"], model["nodes"], model["peer"], model["preferred_node"]) == (
+        "apollo13", ["apollo12", "apollo13"], "apollo12", "apollo12")
+    assert model["networks"]["apollo12"] == {
+        "replication_interface": "eth1", "replication_address": "192.168.1.1", "public_interface": None,
+        "public_address": "10.10.10.2/24", "public_ip": "10.10.10.2", "public_prefix": 24}
+    assert model["paths"] == [
+        {"type": "ucast", "network": "replication", "interface": "eth1", "address": "192.168.1.2",
+         "peer_address": "192.168.1.1"},
+        {"type": "serial", "port": "/dev/ttyS0"}]
+    assert [res["device"] for res in model["resources"]] == ["/dev/drbd0"]
+    assert model["mountpoints"] == ["/srv"]
+    assert (model["guest_backend"], model["guest_root"], model["guest_mountpoint"], model["guest_hook_dir"]) == (
+        "nspawn", "/srv/vservers", "/srv", "/etc/vservers")
+    hubble = model["guests"][1]
+    assert (hubble["name"], hubble["fqdn"], hubble["address"], hubble["ip"], hubble["prefix"]) == (
+        "hubble", "hubble.dr12.cnrs.fr", "10.10.10.12/24", "10.10.10.12", 24)
+    assert hubble["services"][0]["alertevery"] == "1h"
+    assert model["defaults"]["guest"]["mirror"] == "http://ftp.fr.debian.org/debian/"
+
+
+def test_the_guests_of_the_model_are_the_guests_filter_s():
+    hostvars = inventory("lab")
+    model = pm.pair_model(hostvars, "node1")
+    assert model["guests"] == pm.normalize_guests(hostvars["node1"]["hapair_guests"],
+                                                  hostvars["node1"]["hapair_guest_defaults"])
+
+
+def test_the_resources_take_the_drbd_role_s_defaults():
+    """The values a resource does not set come from roles/drbd/defaults, nowhere else."""
+    with open(os.path.join(TOP, "roles", "drbd", "defaults", "main.yml"), encoding="utf-8") as handle:
+        drbd = yaml.safe_load(handle)
+    hostvars = inventory("lab")
+    resource = pm.pair_model(hostvars, "node1")["resources"][0]
+    set_in_inventory = hostvars["node1"]["drbd_resources"][0]
+    for key, name in pm.RESOURCE_DEFAULTS.items():
+        assert resource[key] == set_in_inventory.get(key, drbd[name]), key
+    assert resource["ping_int"] == 3 and resource["ping_timeout"] == drbd["drbd_default_ping_timeout"]
+    set_pair(hostvars, "drbd_default_ping_timeout", 2)
+    assert pm.pair_model(hostvars, "node1")["resources"][0]["ping_timeout"] == 2
+
+
+def test_the_lab_s_paths_are_resolved_for_each_node():
+    hostvars = inventory("lab")
+    for node, mine, peer in (("node1", "1", "2"), ("node2", "2", "1")):
+        assert pm.pair_model(hostvars, node)["paths"] == [
+            {"type": "ucast", "network": "replication", "interface": "eth1", "address": "192.168.1." + mine,
+             "peer_address": "192.168.1." + peer},
+            {"type": "ucast", "network": "public", "interface": "eth2", "address": "10.10.10." + mine,
+             "peer_address": "10.10.10." + peer},
+            {"type": "serial", "port": "/dev/ttyS1"}]
+
+
+def test_a_link_of_its_own_is_resolved_with_its_addresses():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_paths", [
+        {"type": "ucast", "interface": "eth3", "addresses": {"apollo12": "10.0.0.1", "apollo13": "10.0.0.2"}}])
+    assert pm.pair_model(hostvars, "apollo12")["paths"] == [
+        {"type": "ucast", "network": None, "interface": "eth3", "address": "10.0.0.1", "peer_address": "10.0.0.2"}]
+
+
+def test_the_guest_backend_and_mountpoint():
+    hostvars = inventory("lab")
+    assert pm.pair_model(hostvars, "node1")["guest_backend"] == "nspawn"
+    set_pair(hostvars, "hapair_guest_backend", "util-vserver")
+    assert pm.pair_model(hostvars, "node1")["guest_backend"] == "util-vserver"
+    # vserver_host_backend, when set, is the backend of the role that makes the guests: the pair's
+    set_pair(hostvars, "vserver_host_backend", "nspawn")
+    assert pm.pair_model(hostvars, "node1")["guest_backend"] == "nspawn"
+    set_pair(hostvars, "vserver_host_root_mountpoint", "")
+    assert pm.pair_model(hostvars, "node1")["guest_mountpoint"] == ""
+
+
+def test_an_unset_preferred_node_is_the_first_node_in_the_model():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "heartbeat_preferred_node", "apollo13")
+    assert pm.pair_model(hostvars, "apollo12")["preferred_node"] == "apollo13"
+    set_pair(hostvars, "heartbeat_preferred_node", None)
+    assert pm.pair_model(hostvars, "apollo12")["preferred_node"] == "apollo12"
+
+
+def test_the_model_never_fails_on_what_is_missing():
+    model = pm.pair_model({"lonely": {}}, "lonely")
+    assert (model["nodes"], model["peer"], model["preferred_node"], model["guests"], model["resources"],
+            model["guest_mountpoint"]) == ([], None, None, [], [], "")
+    # the heartbeat role's default paths, with nothing to resolve them with
+    assert model["paths"] == [dict(type="ucast", network=network, interface=None, address=None, peer_address=None)
+                              for network in ("replication", "public")]
+    model = pm.pair_model({"n1": {"hapair_nodes": ["n1", "n2"], "hapair_guests": [{"name": "web"}]}}, "n1")
+    assert model["nodes"] == [] and model["guests"][0]["ip"] is None
+
+
+# --- the checks of one role (a role used without playbooks/validate.yml) -----
+
+def test_each_role_checks_only_what_it_reads():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "csync2_auto", "sometimes")
+    hostvars["apollo12"]["hapair_guests"][2]["address"] = "10.10.10.12/24"
+    assert has(problems(hostvars), "csync2_auto='sometimes'")
+    assert problems(hostvars, roles=["drbd"]) == []
+    assert has(problems(hostvars, roles=["csync2"]), "csync2_auto='sometimes'")
+    for role in ("mon", "vserver_host", "heartbeat"):
+        found = problems(hostvars, roles=[role])
+        assert has(found, "hapair_guests[2].address='10.10.10.12/24'", "hubble"), role
+        assert not has(found, "csync2_auto"), role
+
+
+def test_the_guest_roles_need_no_nodes():
+    hostvars = {"n1": {"hapair_guests": [{"name": "web", "address": "10.10.10.12/24",
+                                          "services": [{"service": "http", "monitor": "http.monitor"}]}]}}
+    assert problems(hostvars, "n1", roles=["vserver_host"]) == []
+    assert problems(hostvars, "n1", roles=["mon"]) == [
+        "hapair_guests[0].services[0].recipients=[]: at least one recipient"]
+    assert has(problems(hostvars, "n1", roles=["drbd"]), "hapair_nodes=None", "exactly two distinct nodes")
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(ValueError, match="the roles are csync2, drbd, heartbeat, mon, vserver_host"):
+        problems(inventory("apollo"), roles=["pacemaker"])
+
+
+def test_the_filter_returns_the_model_or_the_role_s_problems():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.hapair.cluster.plugins.filter import pair
+
+    filters = pair.FilterModule().filters()
+    hostvars = inventory("apollo")
+    assert filters["pair_model"](hostvars, "apollo12", check="drbd") == pm.pair_model(hostvars, "apollo12")
+    set_pair(hostvars, "drbd_resources", [])
+    with pytest.raises(AnsibleFilterError, match=r"wrong for roles hapair.cluster.drbd, hapair.cluster.mon .*\n- drbd_resources=\[\]"):
+        filters["pair_model"](hostvars, "apollo12", check=["drbd", "mon"])
+    assert filters["pair_model"](hostvars, "apollo12")["resources"] == []
+    with pytest.raises(AnsibleFilterError, match="not a role of the collection"):
+        filters["pair_model"](hostvars, "apollo12", check="pacemaker")
