@@ -96,12 +96,12 @@ def test_data_written_on_one_node_is_read_on_the_other():
     owner = holder()
     active.check_output("/usr/share/heartbeat/hb_standby all")
     try:
-        moved = wait_for(lambda: holder() not in (None, owner) and holder(), 180)
+        moved = wait_for(lambda: holder() not in (None, owner) and holder(), 420)
         assert moved, "the group did not move"
         assert passive.file("/srv/drbd-test").content_string.strip() == marker
     finally:
         passive.check_output("/usr/share/heartbeat/hb_standby all")
-        back = wait_for(lambda: holder() == owner, 180)
+        back = wait_for(lambda: holder() == owner, 420)
         assert back, "the group did not come back"
 
 
