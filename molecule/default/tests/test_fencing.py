@@ -180,9 +180,10 @@ def test_forced_takeover_stopped_half_way_completes_when_run_again():
     """The node with the newest data is lost after the link: force-takeover.yml
     puts the survivor's older data into service. A run stopped right after its
     primary --force (done here by hand) is completed by the next run; a third
-    run changes nothing. The lost node comes back as Secondary: DRBD discards
-    what it wrote after the separation (after-sb-1pri), which is mailed and
-    reported as a split brain until acknowledged."""
+    run changes nothing. The lost node comes back: both copies went on after
+    the separation, DRBD leaves that split brain to the operator (both
+    disconnected, mailed, reported); resolve-split-brain.yml keeps the
+    survivor's data."""
     active = healthy_pair()
     survivor = PEER[active]
     record = "%s/%s.refused-takeover" % (EVENTS, RESOURCE)
@@ -209,10 +210,19 @@ def test_forced_takeover_stopped_half_way_completes_when_run_again():
                              "-e", "accept_data_loss=%s" % RESOURCE)
     assert again.returncode == 0, again.stdout[-5000:]
     assert recap_changed(again.stdout) == 0, again.stdout[-5000:]
-    # the lost node returns: Secondary, its later writes discarded, resynced
+    # the lost node returns: a split brain DRBD does not resolve by itself
     res = lab("start", active, timeout=BOOT_BOUND)
     assert res.returncode == 0, res.stdout + res.stderr
+    assert wait_for(lambda: all(node(n).file("%s/%s.split-brain" % (EVENTS, RESOURCE)).exists for n in NODES),
+                    300, 5), "no split brain recorded"
+    assert holder() == survivor
+    status = ansible_playbook("status.yml")
+    assert status.returncode != 0 and "split brain" in status.stdout, status.stdout[-3000:]
+    resolved = ansible_playbook("resolve-split-brain.yml", "-e", "keep=%s" % survivor,
+                                "-e", "accept_data_loss=%s" % RESOURCE)
+    assert resolved.returncode == 0, resolved.stdout[-5000:]
     assert healthy_pair() == survivor
+    assert not node(survivor).file("/srv/forced-marker").exists
     acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
     assert acknowledged.returncode == 0, acknowledged.stdout[-3000:]
     status = ansible_playbook("status.yml")
