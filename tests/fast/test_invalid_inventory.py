@@ -1,23 +1,12 @@
 """A malformed inventory stops every playbook before any host is contacted,
 with a message naming the variable and the value."""
 import functools
-import importlib.util
 import os
 
 import pytest
 import yaml
 
-
-def _fast_conftest():
-    """This folder's conftest.py: `from conftest import` finds tests/unit's when both tiers run together."""
-    spec = importlib.util.spec_from_file_location(
-        "hapair_fast_conftest", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-run_playbook = _fast_conftest().run_playbook
+from fasttools import run_playbook
 
 
 def load(inv, rel):

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import TOP, VENV_BIN, ansible_env
+from fasttools import TOP, VENV_BIN, ansible_env
 
 PAIR_HEALTHY = os.path.join(TOP, "playbooks", "tasks", "pair_healthy.yml")
 EVALUATE = os.path.join(TOP, "playbooks", "tasks", "status", "evaluate.yml")

@@ -4,25 +4,12 @@ variable (the role's argument_specs, then the pair checks the role needs), never
 with an undefined variable. With a sound inventory, each role builds the same pair
 model that validate.yml leaves, and renders the same files."""
 import filecmp
-import importlib.util
 import os
 
 import pytest
 import yaml
 
-
-def _fast_conftest():
-    """This folder's conftest.py: `from conftest import` finds tests/unit's when both tiers run together."""
-    spec = importlib.util.spec_from_file_location(
-        "hapair_fast_conftest", os.path.join(os.path.dirname(os.path.abspath(__file__)), "conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_CONFTEST = _fast_conftest()
-run_playbook = _CONFTEST.run_playbook
-APOLLO = _CONFTEST.APOLLO
+from fasttools import APOLLO, run_playbook
 
 ROLES = ["drbd", "heartbeat", "csync2", "mon", "vserver_host"]
 

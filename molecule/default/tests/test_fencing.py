@@ -26,6 +26,22 @@ def no_split_brain_recorded():
         assert not node(name).file("%s/%s.split-brain" % (EVENTS, RESOURCE)).exists, name
 
 
+def resolve_keeping(keep, marker):
+    """status.yml reports the split brain; resolve-split-brain.yml keeps KEEP's
+    data (MARKER, written on the other node, is gone); acknowledged, the
+    record is gone too."""
+    status = ansible_playbook("status.yml")
+    assert status.returncode != 0 and "split brain" in status.stdout, status.stdout[-3000:]
+    resolved = ansible_playbook("resolve-split-brain.yml", "-e", "keep=%s" % keep,
+                                "-e", "accept_data_loss=%s" % RESOURCE)
+    assert resolved.returncode == 0, resolved.stdout[-5000:]
+    assert healthy_pair() == keep
+    assert not node(keep).file(marker).exists
+    acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
+    assert acknowledged.returncode == 0, acknowledged.stdout[-3000:]
+    no_split_brain_recorded()
+
+
 def test_link_then_primary_lost_survivor_refuses_its_outdated_data():
     """The replication link fails while Heartbeat still talks over its other
     paths: the Primary's dopd outdates the Secondary. The Primary then dies:
@@ -132,17 +148,7 @@ def test_every_heartbeat_path_lost_split_brain_is_mailed_and_reported():
             assert lab(*restore).returncode == 0
     assert wait_for(lambda: any(mails_with(node(n), "split brain") > mails[n] for n in NODES), 180, 5), (
         "no split-brain mail")
-    status = ansible_playbook("status.yml")
-    assert status.returncode != 0
-    assert "split brain" in status.stdout, status.stdout[-3000:]
-    resolved = ansible_playbook("resolve-split-brain.yml", "-e", "keep=%s" % active,
-                                "-e", "accept_data_loss=%s" % RESOURCE)
-    assert resolved.returncode == 0, resolved.stdout[-5000:]
-    assert healthy_pair() == active
-    assert not node(active).file("/srv/split-marker").exists
-    acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
-    assert acknowledged.returncode == 0, acknowledged.stdout[-3000:]
-    no_split_brain_recorded()
+    resolve_keeping(active, "/srv/split-marker")
 
 
 @pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
@@ -216,15 +222,7 @@ def test_forced_takeover_stopped_half_way_completes_when_run_again():
     assert wait_for(lambda: all(node(n).file("%s/%s.split-brain" % (EVENTS, RESOURCE)).exists for n in NODES),
                     300, 5), "no split brain recorded"
     assert holder() == survivor
-    status = ansible_playbook("status.yml")
-    assert status.returncode != 0 and "split brain" in status.stdout, status.stdout[-3000:]
-    resolved = ansible_playbook("resolve-split-brain.yml", "-e", "keep=%s" % survivor,
-                                "-e", "accept_data_loss=%s" % RESOURCE)
-    assert resolved.returncode == 0, resolved.stdout[-5000:]
-    assert healthy_pair() == survivor
-    assert not node(survivor).file("/srv/forced-marker").exists
-    acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
-    assert acknowledged.returncode == 0, acknowledged.stdout[-3000:]
+    resolve_keeping(survivor, "/srv/forced-marker")
     status = ansible_playbook("status.yml")
     assert status.returncode == 0, status.stdout[-3000:]
     back = ansible_playbook("switchover.yml", "-e", "to=%s" % active)
