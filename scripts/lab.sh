@@ -16,10 +16,12 @@ ansible-playbook -i inventories/lab site.yml
 
 cat <<EOT
 
-The pair is built in the lab.
+The pair is built in the lab. From $top, first:
+  . .venv/bin/activate      (puts ansible-playbook on the PATH; ansible.cfg here is read from this folder)
+then:
+  status:     ansible-playbook -i inventories/lab status.yml
+  switchover: ansible-playbook -i inventories/lab switchover.yml
   nodes:      python3 tests/lab/lab.py ssh node1   (or node2)
-  inventory:  $top/inventories/lab
   a guest:    python3 tests/lab/lab.py exec-client curl -s http://10.10.10.11/
-  status:     ansible-playbook -i inventories/lab playbooks/status.yml
   take down:  python3 tests/lab/lab.py down
 EOT
