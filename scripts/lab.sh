@@ -9,6 +9,9 @@ cd "$top"
 bash scripts/setup.sh
 export PATH="$top/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$top/ansible.cfg"
+# Mitogen (requirements.txt) as in the lab's tests: one Python per node for
+# a whole play; HAPAIR_LAB_STRATEGY=linear runs without it.
+export ANSIBLE_STRATEGY="${HAPAIR_LAB_STRATEGY:-mitogen_linear}" ANSIBLE_HOST_KEY_CHECKING=False
 
 python3 tests/lab/lab.py build
 python3 tests/lab/lab.py up

@@ -66,4 +66,8 @@ fi
 # The collection is used from this checkout: link it where Ansible finds it.
 mkdir -p .collections/ansible_collections/hapair
 ln -sfn "$top" .collections/ansible_collections/hapair/cluster
+# Mitogen's strategy plugins at a path that does not name the Python
+# version (ansible.cfg's strategy_plugins; the lab selects mitogen_linear).
+ln -sfn "$(.venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')" \
+  .venv/ansible_mitogen
 echo "setup: done"

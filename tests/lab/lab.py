@@ -26,6 +26,8 @@ Run as root. Each node has:
 and a QMP monitor socket. State lives in .lab/ (cache/ survives `down`).
 `up` resumes the nodes from their booted state saved in cache/booted/ by the
 first `up` after the image changed; every other start boots through GRUB.
+The image carries the HA stack's packages (image/stack-packages.txt),
+installed on the host; HAPAIR_LAB_BARE=1 builds and uses one without them.
 Only the Python standard library is used.
 """
 
@@ -266,10 +268,21 @@ def ensure_ssh_key():
     return SSH_KEY + ".pub"
 
 
+def bare():
+    """HAPAIR_LAB_BARE=1: an image without the HA stack's packages
+    (image/stack-packages.txt), so that the roles install them, as on a
+    new server. By default the image carries them, installed on the host."""
+    return os.environ.get("HAPAIR_LAB_BARE", "") not in ("", "0")
+
+
+def image_variant(suite):
+    return f"{suite}-bare" if bare() else suite
+
+
 def recipe_hash(suite):
-    """Hash of what makes the image: the image/ folder, suite and SSH key."""
+    """Hash of what makes the image: the image/ folder, suite, variant and SSH key."""
     h = hashlib.sha256()
-    h.update(f"suite={suite}\n".encode())
+    h.update(f"suite={image_variant(suite)}\n".encode())
     for root, dirs, files in os.walk(IMAGE_DIR):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -285,7 +298,7 @@ def recipe_hash(suite):
 
 def image_path(suite):
     ensure_ssh_key()
-    return os.path.join(CACHE, "images", f"node-{suite}-{recipe_hash(suite)}.raw")
+    return os.path.join(CACHE, "images", f"node-{image_variant(suite)}-{recipe_hash(suite)}.raw")
 
 
 def build(suite, quiet_if_cached=False):
@@ -300,22 +313,25 @@ def build(suite, quiet_if_cached=False):
     own_proxy = None
     if not (state and alive(state.get("proxy"))):
         own_proxy = proxy_start()
-    say(f"building the {suite} node image (debootstrap on the host)...")
+    say(f"building the {image_variant(suite)} node image (debootstrap on the host)...")
+    stack = [] if bare() else [os.path.join(IMAGE_DIR, "stack-packages.txt")]
     t0 = time.time()
     try:
         res = subprocess.run(
             ["bash", os.path.join(IMAGE_DIR, "build.sh"), suite, image,
-             SSH_KEY + ".pub", f"http://127.0.0.1:{PROXY_PORT}"], check=False)
+             SSH_KEY + ".pub", f"http://127.0.0.1:{PROXY_PORT}", *stack], check=False)
     finally:
         if own_proxy:
             stop(own_proxy)
     if res.returncode != 0:
         raise LabError(f"image build failed (exit {res.returncode}); see the messages above")
     os.chmod(image, 0o444)
-    # older images of this suite are of another recipe: drop them
+    # older images of this suite and variant are of another recipe: drop them
+    prefix = f"node-{image_variant(suite)}-"
     for name in os.listdir(os.path.dirname(image)):
         path = os.path.join(os.path.dirname(image), name)
-        if name.startswith(f"node-{suite}-") and path != image and name.endswith(".raw"):
+        if (name.startswith(prefix) and name[len(prefix):].count("-") == 0
+                and path != image and name.endswith(".raw")):
             os.unlink(path)
     say(f"image built in {time.time() - t0:.0f} s: {image}")
     return image

@@ -178,6 +178,9 @@ def ansible_env(**extra):
     ansible.cfg, and none of the callbacks Molecule enables for its own runs
     (profile_tasks would add its lines to the output the checks parse)."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(TOP, "ansible.cfg"), **extra)
+    # as Molecule's runs (molecule.yml), also when a check runs by hand
+    env.setdefault("ANSIBLE_STRATEGY", os.environ.get("HAPAIR_LAB_STRATEGY", "mitogen_linear"))
+    env.setdefault("ANSIBLE_HOST_KEY_CHECKING", "False")
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     return env
 

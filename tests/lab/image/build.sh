@@ -3,7 +3,7 @@
 # partition holding a Debian minbase system, and GRUB (grub-pc) in the MBR,
 # so that a kernel installed later inside the VM is the one that boots.
 #
-#   tests/lab/image/build.sh SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL
+#   tests/lab/image/build.sh SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL [STACK_PACKAGES_FILE]
 #
 # Called by `tests/lab/lab.py build` (which caches OUT by a hash of this
 # folder, the suite and the key). Runs as root on the host: debootstrap,
@@ -12,22 +12,25 @@
 # suite's release only (no -updates, no -security): the nodes' own sources
 # add those, so a newer kernel is there for an upgrade test.
 #
-# The image holds what Ansible and a lab node need, and nothing of the HA
-# stack (drbd-utils, heartbeat, mon, csync2, systemd-container...): the
-# roles install those through the proxy.
+# The image holds what Ansible and a lab node need (python3-apt too: the apt
+# module under Mitogen cannot install it for itself), and, when
+# STACK_PACKAGES_FILE is given, the HA stack's packages it lists (one per
+# line, # comments), installed here at native speed; the roles' own apt
+# tasks then find them. Without it (a bare image) the roles install the
+# stack through the proxy, as on a new server.
 set -euo pipefail
 
-if [ $# -ne 4 ]; then
-  echo "usage: $0 SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL" >&2
+if [ $# -ne 4 ] && [ $# -ne 5 ]; then
+  echo "usage: $0 SUITE OUT.raw AUTHORIZED_KEY_FILE PROXY_URL [STACK_PACKAGES_FILE]" >&2
   exit 2
 fi
-suite=$1 out=$2 key=$3 proxy=$4
+suite=$1 out=$2 key=$3 proxy=$4 stack_file=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(
   systemd-sysv dbus udev kmod
   linux-image-amd64 grub-pc initramfs-tools
-  openssh-server python3
+  openssh-server python3 python3-apt
   ifupdown iproute2 iputils-ping netbase
   procps e2fsprogs less
 )
@@ -178,6 +181,25 @@ in_root systemctl mask sys-kernel-debug.mount sys-kernel-tracing.mount \
   systemd-pstore.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
   sys-fs-fuse-connections.mount sys-kernel-config.mount >/dev/null 2>&1
 in_root passwd -l root >/dev/null
+
+if [ -n "$stack_file" ]; then
+  mapfile -t stack < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$stack_file")
+  log "the HA stack's packages: ${stack[*]}"
+  # from the suite's release, through the proxy; policy-rc.d keeps every
+  # daemon stopped, as the roles expect of a package they did not start
+  # (only the release: the node's own sources add -updates and -security)
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+    "$mirror" "$suite" > "$mnt/root/hapair-lab-build.list"
+  apt_opts=(-q -o Acquire::http::Proxy="$proxy" -o Dir::Etc::SourceParts=-
+            -o Dir::Etc::SourceList=/root/hapair-lab-build.list)
+  if ! { in_root apt-get "${apt_opts[@]}" update &&
+         in_root apt-get "${apt_opts[@]}" -y install --no-install-recommends "${stack[@]}"
+       } >"$work/stack.log" 2>&1; then
+    tail -n 40 "$work/stack.log" >&2
+    exit 1
+  fi
+  rm -f "$mnt/root/hapair-lab-build.list"
+fi
 
 log "a small initramfs (the lab's disk is virtio, its root ext4)"
 cat > "$mnt/etc/initramfs-tools/conf.d/hapair-lab.conf" <<'EOT'
