@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hapair.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The node files of systemd-nspawn guests, as the vserver module writes them."""
+"""The node files of systemd-nspawn guests, as the vserver module writes them (render.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -21,19 +21,6 @@ def _guest(guest):
     return guest
 
 
-def vserver_nspawn_settings(guest):
-    """Text of /etc/systemd/nspawn/NAME.nspawn for GUEST."""
-    guest = _guest(guest)
-    base = guest.get("uid_base")
-    try:
-        if base is not None and nspawn.check_uid_base(base):
-            raise ValueError(nspawn.check_uid_base(base))
-        return nspawn.render_settings(guest["name"], guest.get("capabilities"),
-                                      guest.get("private_users", True), base)
-    except ValueError as exc:
-        raise AnsibleFilterError("guest %s: %s" % (guest["name"], exc))
-
-
 def vserver_node_files(guest, root=nspawn.DEFAULT_ROOT, helper=nspawn.DEFAULT_NET_HELPER):
     """Files GUEST places on a node: [{path, content, mode}], plus its machine link."""
     guest = _guest(guest)
@@ -44,20 +31,10 @@ def vserver_node_files(guest, root=nspawn.DEFAULT_ROOT, helper=nspawn.DEFAULT_NE
     return files
 
 
-def vserver_node_paths(guest, root=nspawn.DEFAULT_ROOT):
-    """Paths of GUEST on a node: tree, settings, dropin, dropin_dir, machine_link, link_needed."""
-    guest = _guest(guest)
-    paths = nspawn.guest_paths(guest["name"], root)
-    paths["link_needed"] = nspawn.link_needed(guest["name"], root)
-    return paths
-
-
 class FilterModule(object):
     """hapair.cluster guest (vserver) filters."""
 
     def filters(self):
         return {
-            "vserver_nspawn_settings": vserver_nspawn_settings,
             "vserver_node_files": vserver_node_files,
-            "vserver_node_paths": vserver_node_paths,
         }

@@ -112,20 +112,33 @@ class NspawnBackend(Backend):
                 self.ops.fail("%s already uses the user range starting at %s that guest %s would get: "
                               "give one of them another uid_base." % (path, mine.group(1), self.p["name"]))
 
-    def present(self):
-        self.check_root()
-        state = self.check_tree()
+    def _checked_files(self):
         try:
             files = self.files()
         except ValueError as exc:
             self.ops.fail(str(exc))
         self._check_uid_base(files[0]["content"])
+        return files
+
+    def present(self):
+        self.check_root()
+        state = self.check_tree()
+        files = self._checked_files()
         if state in ("absent", "empty"):
             self.check_creation_params()
             builder = TreeBuilder(self.ops)
             tarball = template_path(self.p["template"], self.p["template_dir"], self.p["suite"])
             builder.create(self.tree, self.p["method"], tarball, self.p["suite"], self.p["mirror"],
                            self.p["packages"], self.p["hostname"], self.p["domain"], self.p["address"])
+        return self._write_node_files(files)
+
+    def configure(self):
+        """The node's files of the guest only (settings, unit drop-in,
+        machinectl link), never the tree: on the node that does not hold
+        the guest root, so that a takeover finds the guest configured."""
+        return self._write_node_files(self._checked_files())
+
+    def _write_node_files(self, files):
         self.ops.ensure_dir(os.path.dirname(self.settings_path))
         settings_changed = self.ops.write_file(files[0]["path"], files[0]["content"], int(files[0]["mode"], 8))
         self.ops.ensure_dir(self.paths["dropin_dir"])
@@ -251,9 +264,17 @@ def apply_state(backend, state):
     """Bring the guest to STATE; the guest's running state afterwards.
 
     present, started, stopped and restarted all make the guest first.
+    configured writes the node's files of the guest and nothing else.
     absent refuses a running guest.
     """
     ops = backend.ops
+    if state == "configured":
+        if not hasattr(backend, "configure"):
+            ops.fail("state=configured writes a guest's node files for backend=nspawn. With "
+                     "backend=util-vserver the guest's configuration is /etc/vservers/%s, made by "
+                     "newvserver and carried to the peer by Csync2." % backend.p["name"])
+        backend.configure()
+        return backend.running()
     if state == "absent":
         if not backend.exists() and not os.path.lexists(backend.tree):
             return False

@@ -56,9 +56,13 @@ options:
         running), stop it (if running) or restart it (always).
       - V(absent) removes the configuration; it refuses a running guest. The tree is removed only with
         O(purge=true).
+      - V(configured) writes only the node's files of the guest (O(backend=nspawn)) - its C(.nspawn)
+        settings, its unit drop-in and its C(machinectl) link - and never touches the tree. It is for
+        the node that does not hold the guest root, so that a takeover finds the guest configured;
+        the role C(hapair.cluster.vserver_host) uses it on both nodes.
       - Settings changed while the guest runs apply at its next start; the module warns.
     type: str
-    choices: [present, started, stopped, restarted, absent]
+    choices: [present, configured, started, stopped, restarted, absent]
     default: present
   backend:
     description:
@@ -219,6 +223,14 @@ EXAMPLES = r"""
     interface: eth0
     suite: trixie
 
+- name: Configure a guest on the node that does not hold the guest root (settings, unit drop-in)
+  hapair.cluster.vserver:
+    name: hubble
+    root: /srv/vservers
+    address: 10.10.10.12/24
+    interface: eth0
+    state: configured
+
 - name: Stop a guest
   hapair.cluster.vserver:
     name: hubble
@@ -309,7 +321,7 @@ def argument_spec():
     return dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present",
-                   choices=["present", "started", "stopped", "restarted", "absent"]),
+                   choices=["present", "configured", "started", "stopped", "restarted", "absent"]),
         backend=dict(type="str", default="nspawn", choices=["nspawn", "util-vserver"]),
         root=dict(type="path", default=nspawn.DEFAULT_ROOT),
         hostname=dict(type="str"),
@@ -363,7 +375,8 @@ def check_params(module):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_if=[("state", state, NEEDS_ADDRESS) for state in ("present", "started", "stopped", "restarted")],
+        required_if=[("state", state, NEEDS_ADDRESS)
+                     for state in ("present", "configured", "started", "stopped", "restarted")],
         supports_check_mode=True,
     )
     check_params(module)

@@ -394,3 +394,46 @@ def test_util_vserver_refuses_template_method(node):
     install_util_vserver(node)
     result = failed(guest_args(node, backend="util-vserver", method="template"))
     assert "method=template" in result["msg"]
+
+
+def test_configured_writes_the_node_files_and_never_the_tree(node):
+    """The peer, where the guest root (on DRBD) is not mounted: settings,
+    unit drop-in and machinectl link, so that a takeover finds the guest."""
+    args = guest_args(node, state="configured", root=str(node.tmp / "not-mounted/vservers"))
+    result = ok(args)
+    assert result["changed"] is True and result["running"] is False
+    assert not (node.tmp / "not-mounted").exists()
+    settings = (node.tmp / "etc/systemd/nspawn/hubble.nspawn").read_text()
+    assert "PrivateUsers=%d:65536" % vserver_nspawn.uid_base("hubble") in settings
+    assert (node.tmp / "etc/systemd/system/systemd-nspawn@hubble.service.d/hapair-guest.conf").is_file()
+    assert os.readlink(str(node.tmp / "var/lib/machines/hubble")) == str(node.tmp / "not-mounted/vservers/hubble")
+    assert node.changes() == [["/usr/bin/systemctl", "daemon-reload"]]
+    node.calls.clear()
+    again = ok(args, diff=True)
+    assert again["changed"] is False and again["diff"] == [] and node.changes() == []
+
+
+def test_configured_writes_what_present_writes(node):
+    ok(guest_args(node, state="configured"))
+    before = snapshot(node.tmp / "etc")
+    result = ok(guest_args(node))
+    assert snapshot(node.tmp / "etc") == before
+    # the tree is made by present only
+    assert result["changed"] is True and (node.tmp / "srv/vservers/hubble/etc/os-release").is_file()
+
+
+def test_configured_in_check_mode_says_what_it_would_write(node):
+    before = snapshot(node.tmp)
+    result = ok(guest_args(node, state="configured"), check=True, diff=True)
+    assert result["changed"] is True
+    assert snapshot(node.tmp) == before and node.changes() == []
+    headers = [d["after_header"] for d in result["diff"]]
+    assert str(node.tmp / "etc/systemd/nspawn/hubble.nspawn") in headers
+
+
+def test_configured_refused_for_util_vserver(node):
+    install_util_vserver(node)
+    before = snapshot(node.tmp)
+    result = failed(guest_args(node, backend="util-vserver", state="configured"))
+    assert "Csync2" in result["msg"] and "/etc/vservers/hubble" in result["msg"]
+    assert snapshot(node.tmp) == before
