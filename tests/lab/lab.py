@@ -68,7 +68,9 @@ CLIENT_NS = "hapair-lab-client"
 CLIENT_ADDRESS = "10.10.10.250/24"
 MEMORY_MB = 1024
 DRBD_DISK_SIZE = "1G"
-UP_TIMEOUT = 300
+# A cold boot took 100 to 145 s on a quiet host, and more than 300 s once
+# in a CI rehearsal on a busy one (both nodes at once, one vCPU each).
+UP_TIMEOUT = 600
 SSH_OPTIONS = [
     "-o", "UserKnownHostsFile=/dev/null",
     "-o", "StrictHostKeyChecking=no",

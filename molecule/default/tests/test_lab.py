@@ -104,14 +104,16 @@ def test_serial_line_both_ways(host):
     assert serial_bytes_pass(two, one, "lab-serial-2to1")
 
 
-def test_package_installs_through_the_proxy(host):
-    # the package lists are fetched through the proxy too, unless site.yml
-    # already did (CI's verify runs after the converge)
+def test_package_comes_through_the_proxy(host):
+    # The package lists are fetched through the proxy too, unless site.yml
+    # already did (CI's verify runs after the converge). A package is
+    # downloaded, not installed: the roles' apt tasks prove installing, and
+    # dpkg under TCG costs a minute per node.
     res = host.run("{ ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get -q update; } && "
-                   "DEBIAN_FRONTEND=noninteractive apt-get install -y -q hello && hello")
+                   "cd /tmp && rm -f hello_*.deb && apt-get download -q hello && dpkg-deb -I hello_*.deb")
     assert res.rc == 0, res.stdout + res.stderr
-    assert "Hello, world!" in res.stdout
-    host.check_output("apt-get purge -y -q hello")
+    assert "Package: hello" in res.stdout
+    host.run("rm -f /tmp/hello_*.deb")
 
 
 def test_drbd_module_loads(host):
