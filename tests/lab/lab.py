@@ -813,6 +813,28 @@ def boot_cold(state, image):
         node_start(state, node)
     say("booting node1 and node2 (TCG)...")
     wait_ssh(NODES, state=state)
+    wait_booted(NODES)
+
+
+def wait_booted(nodes, timeout=UP_TIMEOUT):
+    """Wait until systemd has finished booting each node (any state but
+    starting: a failed unit makes it degraded). SSH answers before the rest
+    of the boot is done; on a busy host the first Ansible connection then
+    competes with it (Mitogen's start on a node once took more than 30 s)."""
+    started = time.time()
+    procs = {node: subprocess.Popen(ssh_cmd(node, f"timeout {timeout} systemctl is-system-running --wait"),
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+             for node in nodes}
+    states = {}
+    for node, proc in procs.items():
+        try:
+            out, _ = proc.communicate(timeout=timeout + 30)
+            states[node] = out.strip() or "unknown"
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            states[node] = "still starting"
+    say("boot finished in %.0f s more: %s" % (
+        time.time() - started, ", ".join(f"{n} {st}" for n, st in sorted(states.items()))))
 
 
 def ssh_run(node, command):
