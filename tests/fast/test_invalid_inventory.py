@@ -45,6 +45,11 @@ def not_an_address(data):
     data["hapair_replication_address"] = "192.168.1.300"
 
 
+@edit("host_vars/apollo13.yml")
+def no_replication_address(data):
+    del data["hapair_replication_address"]
+
+
 @edit("group_vars/apollo/guests.yml")
 def guest_on_node_address(data):
     data["hapair_guests"][0]["address"] = "10.10.10.2/24"
@@ -195,6 +200,7 @@ CASES = [
     # (mutation, words the message must hold: the variable and the value)
     (three_nodes, ["hapair_nodes", "apollo14", "exactly two"]),
     (not_an_address, ["hapair_replication_address", "192.168.1.300"]),
+    (no_replication_address, ["missing required arguments: hapair_replication_address"]),
     (guest_on_node_address, ["hapair_guests[0].address", "10.10.10.2/24", "apollo12.hapair_public_address"]),
     (two_guests_one_address, ["hapair_guests[2].address", "10.10.10.12/24", "hubble"]),
     (drbd_port_twice, ["drbd_resources[1].port", "7791"]),
