@@ -40,6 +40,8 @@ PROC_DRBD = "/proc/drbd"
 # How waits pass time (tests replace them).
 _SLEEP = time.sleep
 _CLOCK = time.monotonic
+# The wall clock, for a wait that goes on over several module calls.
+_WALL = time.time
 
 # DRBD's UUID_JUST_CREATED: the current data generation of metadata that
 # create-md has just written and that never held data. Bit 0 of a current
@@ -271,6 +273,26 @@ def is_connected(state, family):
     return state["cstate"] in CONNECTED_84
 
 
+def duration(seconds):
+    """SECONDS for people: 45 s, 3 min 10 s, 1 h 5 min."""
+    seconds = int(round(max(0, seconds)))
+    if seconds < 60:
+        return "%d s" % seconds
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return "%d min" % minutes + (" %d s" % rest if rest else "")
+    hours, rest = divmod(seconds, 3600)
+    return "%d h" % hours + (" %d min" % (rest // 60) if rest // 60 else "")
+
+
+def seconds_left(before, after, elapsed):
+    """Seconds a sync needs to finish at the rate it went from BEFORE to AFTER
+    percent in ELAPSED seconds; None when that says nothing."""
+    if before is None or after is None or elapsed <= 0 or after <= before:
+        return None
+    return (100.0 - after) * elapsed / (after - before)
+
+
 def describe(state):
     """One line for messages: role, connection and disks of a state."""
     text = "role %s/%s, connection %s, disk %s/%s" % (
@@ -291,6 +313,7 @@ class DrbdResource:
         self.proc_path = proc_path or PROC_DRBD
         self.sleep = sleep or _SLEEP
         self.clock = clock or _CLOCK
+        self.wall = _WALL
         self.drbdadm = module.get_bin_path("drbdadm")
         self._minor = None
 

@@ -97,9 +97,23 @@ options:
     default: false
   timeout:
     description:
-      - Seconds each wait lasts at most.
+      - Seconds each wait lasts at most. With O(wait_started), counted from then.
     type: int
     default: 300
+  progress_every:
+    description:
+      - With O(wait_uptodate), return after this many seconds when the disks are not yet both C(UpToDate)
+        and O(timeout) has not passed, with RV(waiting=true) and a RV(progress) line (percent done, time
+        left at the current rate), instead of waiting silently until O(timeout). Call the module again
+        with O(wait_started) set to the RV(wait_started) it returned to go on waiting; it fails once
+        O(timeout) seconds have passed since then, with the last state it saw.
+      - V(0) waits silently.
+    type: int
+    default: 0
+  wait_started:
+    description:
+      - The RV(wait_started) of the call that began the wait (see O(progress_every)).
+    type: float
   wipe_confirm:
     description:
       - Must be V(true) with O(state=absent), which destroys the resource's metadata on this node.
@@ -131,6 +145,15 @@ EXAMPLES = r"""
     name: clusterdr
     state: present
     device: /dev/sda11
+
+- name: Wait for the sync of clusterdr, saying every 30 s how far it is (one call of a loop)
+  hapair.cluster.drbd_resource:
+    name: clusterdr
+    wait_uptodate: true
+    timeout: 1800
+    progress_every: 30
+    wait_started: "{{ previous.wait_started | default(omit) }}"
+  register: previous
 
 - name: Bring clusterdr up on both nodes and wait for the peer
   hapair.cluster.drbd_resource:
@@ -194,6 +217,26 @@ peer_disk:
   returned: always
   type: str
   sample: UpToDate
+waiting:
+  description: True when O(progress_every) returned before both disks were C(UpToDate); call again.
+  returned: always
+  type: bool
+  sample: true
+progress:
+  description: With RV(waiting), one line saying how far the sync is, else empty.
+  returned: always
+  type: str
+  sample: "clusterdr: sync 42.5% done, about 3 min 10 s left; waited 1 min of 30 min (role Primary/Secondary, ...)"
+wait_started:
+  description: When the wait began (seconds since the epoch, the node's clock), to pass back as O(wait_started).
+  returned: with O(wait_uptodate), not in check mode
+  type: float
+  sample: 1795000000.5
+sync_seconds_left:
+  description: With RV(waiting), the seconds the sync needs at the rate seen during this call (null when unknown).
+  returned: with RV(waiting)
+  type: int
+  sample: 190
 sync_progress:
   description: Percentage of the resync done while one runs, else null.
   returned: always
@@ -279,9 +322,11 @@ from ansible_collections.hapair.cluster.plugins.module_utils.drbd import (
     DrbdResource,
     describe,
     describe_signatures,
+    duration,
     is_connected,
     never_held_data,
     same_device,
+    seconds_left,
 )
 
 # Lines of `drbdadm -d adjust` that would take the disk away from a Primary.
@@ -330,8 +375,10 @@ class Run:
             forced=self.forced,
             adjust_commands=self.adjust_commands,
             commands=self.commands,
+            waiting=self.extra.get("waiting", False),
+            progress=self.extra.get("progress", ""),
         )
-        for key in ("backing_device", "metadata_device", "signatures"):
+        for key in ("backing_device", "metadata_device", "signatures", "wait_started", "sync_seconds_left"):
             if key in self.extra:
                 result[key] = self.extra[key]
         if self.module._diff and self.before is not None:
@@ -476,23 +523,47 @@ class Run:
                 % (self.name, self.params["timeout"], describe(self.state), self.name, self.name))
 
     def wait_uptodate(self):
+        """Wait for both disks UpToDate. With progress_every, return after that
+        many seconds with waiting=true and a progress line instead; the
+        caller calls again with wait_started until timeout has passed."""
         if self.check:
             return
 
         def synced(state):
             return state["disk"] == "UpToDate" and state["peer_disk"] == "UpToDate"
 
+        started = self.params["wait_started"]
+        if started is None:
+            started = self.res.wall()
+        self.extra["wait_started"] = started
         if synced(self.state):
             return
-        self.state, ok = self.res.wait_for(self.family, synced, self.params["timeout"])
-        if not ok:
-            progress = self.state["sync_progress"]
-            self.fail(
-                "%s is not UpToDate on both nodes after %d s: %s%s. A running sync goes on by itself; run "
-                "again to wait longer (or raise the timeout). If nothing syncs, look at both nodes "
-                "(cat /proc/drbd, drbdadm status %s)."
-                % (self.name, self.params["timeout"], describe(self.state),
-                   "" if progress is None else " (sync %.1f%% done)" % progress, self.name))
+        timeout = self.params["timeout"]
+        left = started + timeout - self.res.wall()
+        every = self.params["progress_every"]
+        slice_ = min(every, left) if every > 0 else left
+        before, clock = self.state["sync_progress"], self.res.clock()
+        self.state, ok = self.res.wait_for(self.family, synced, max(0.0, slice_))
+        if ok:
+            return
+        waited = self.res.wall() - started
+        progress = self.state["sync_progress"]
+        if waited < timeout and every > 0:
+            eta = seconds_left(before, progress, self.res.clock() - clock)
+            self.extra["waiting"] = True
+            self.extra["sync_seconds_left"] = None if eta is None else int(round(eta))
+            self.extra["progress"] = "%s: %s; waited %s of %s (%s)" % (
+                self.name,
+                "not UpToDate on both nodes yet" if progress is None else "sync %.1f%% done%s" % (
+                    progress, "" if eta is None else ", about %s left" % duration(eta)),
+                duration(waited), duration(timeout), describe(self.state))
+            return
+        self.fail(
+            "%s is not UpToDate on both nodes after %s: %s%s. A running sync goes on by itself; run "
+            "again to wait longer (or raise the timeout). If nothing syncs, look at both nodes "
+            "(cat /proc/drbd, drbdadm status %s)."
+            % (self.name, duration(waited), describe(self.state),
+               "" if progress is None else " (sync %.1f%% done)" % progress, self.name))
 
     def ensure_primary(self):
         if self.state["role"] == "Primary":
@@ -648,6 +719,8 @@ def main():
             wait_connected=dict(type="bool", default=False),
             wait_uptodate=dict(type="bool", default=False),
             timeout=dict(type="int", default=300),
+            progress_every=dict(type="int", default=0),
+            wait_started=dict(type="float"),
             wipe_confirm=dict(type="bool", default=False),
         ),
         supports_check_mode=True,

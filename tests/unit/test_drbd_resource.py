@@ -357,6 +357,7 @@ def clock(monkeypatch):
 
     monkeypatch.setattr(drbd_utils, "_SLEEP", sleep)
     monkeypatch.setattr(drbd_utils, "_CLOCK", lambda: now[0])
+    monkeypatch.setattr(drbd_utils, "_WALL", lambda: now[0])
     return now
 
 
@@ -704,6 +705,53 @@ def test_wait_uptodate_follows_a_resync_to_the_end(node):
     assert not result.get("failed"), result.get("msg")
     assert (result["disk"], result["peer_disk"]) == ("UpToDate", "UpToDate")
     assert result["sync_progress"] is None
+
+
+def test_progress_every_returns_a_progress_line_until_synced(node, clock):
+    node.peer_has_data = True
+    node.sync_polls = 40
+    first = run(dict(state="up", wait_uptodate=True, timeout=600, progress_every=30))
+    assert not first.get("failed"), first.get("msg")
+    assert first["waiting"]
+    assert first["wait_started"] == 1000.0
+    assert "sync" in first["progress"] and "% done" in first["progress"], first["progress"]
+    assert "waited 30 s of 10 min" in first["progress"], first["progress"]
+    calls = 1
+    result = first
+    while result["waiting"]:
+        result = run(dict(state="up", wait_uptodate=True, timeout=600, progress_every=30,
+                          wait_started=first["wait_started"]))
+        assert not result.get("failed"), result.get("msg")
+        calls += 1
+    assert (result["disk"], result["peer_disk"]) == ("UpToDate", "UpToDate")
+    assert result["progress"] == "" and calls > 2
+
+
+def test_progress_every_fails_once_the_whole_timeout_has_passed(node, clock):
+    node.peer_has_data = True
+    node.sync_polls = 1000
+    first = run(dict(state="up", wait_uptodate=True, timeout=90, progress_every=30))
+    assert first["waiting"]
+    results = [run(dict(state="up", wait_uptodate=True, timeout=90, progress_every=30,
+                        wait_started=first["wait_started"])) for _ in range(2)]
+    assert results[0]["waiting"] and results[1].get("failed")
+    assert "not UpToDate on both nodes after 1 min 30 s" in results[1]["msg"], results[1]["msg"]
+
+
+def test_progress_every_in_check_mode_does_not_wait(node):
+    node.set_synced()
+    node.disk = "Inconsistent"
+    node.write_proc()
+    result = run(dict(state="up", wait_uptodate=True, timeout=600, progress_every=30), check=True)
+    assert not result.get("failed") and not result["waiting"]
+
+
+def test_durations_and_time_left_for_people():
+    assert [drbd_utils.duration(s) for s in (0, 45, 60, 190, 3600, 3900)] == [
+        "0 s", "45 s", "1 min", "3 min 10 s", "1 h", "1 h 5 min"]
+    assert drbd_utils.seconds_left(10.0, 40.0, 30) == 60.0
+    assert drbd_utils.seconds_left(None, 40.0, 30) is None
+    assert drbd_utils.seconds_left(40.0, 40.0, 30) is None
 
 
 # -- primary: the initial sync --------------------------------------------------
