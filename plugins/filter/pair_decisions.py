@@ -39,10 +39,11 @@ def node_results(source, nodes, var=None):
     return pd.statuses_by_node(_nodes(nodes), _mapping(source, "input of node_results"), var)
 
 
-def pair_view(statuses, nodes, resources=None):
-    """Both nodes put together: statuses, missing, holders, active, problems, lines, message."""
+def pair_view(statuses, nodes, resources=None, guests=None):
+    """Both nodes put together: statuses, missing, holders, active, problems, lines, message, data, table."""
     nodes = _nodes(nodes)
-    return pd.pair_view(nodes, pd.statuses_by_node(nodes, _mapping(statuses, "input of pair_view")), resources or [])
+    return pd.pair_view(nodes, pd.statuses_by_node(nodes, _mapping(statuses, "input of pair_view")), resources or [],
+                        list(guests or []))
 
 
 def pair_health(statuses, nodes, step, off_ok=None, playbook=None):

@@ -159,7 +159,7 @@ def statuses_by_node(nodes, source, var=None):
 
 # -- the pair as it stands ---------------------------------------------------------
 
-def pair_view(nodes, statuses, resources):
+def pair_view(nodes, statuses, resources, guests=None):
     """Both nodes put together, as status.yml shows them.
 
     NODES is the pair (hapair_nodes), STATUSES node -> pair_status result,
@@ -171,6 +171,8 @@ def pair_view(nodes, statuses, resources):
       problems  what makes the pair degraded (empty: healthy)
       lines     the one-screen report
       message   status.yml's verdict: the problems, or that it is healthy
+      data      the pair as plain data (status.yml's JSON), GUESTS (hapair_guests) adding addresses and services
+      table     the compact table status.yml prints, from data
     """
     read = {}
     missing = []
@@ -202,8 +204,77 @@ def pair_view(nodes, statuses, resources):
     lines.extend(VIEW_MISSING_LINE % node for node in missing)
     lines.extend(VIEW_PROBLEM_LINE % problem for problem in problems)
     message = [VIEW_DEGRADED % _pair_name(nodes)] + problems if problems else VIEW_HEALTHY % _pair_name(nodes)
+    data = pair_data(nodes, read, holders, problems, resources or [], guests or [])
     return dict(statuses=read, missing=missing, holders=holders, active=holders[0] if len(holders) == 1 else None,
-                problems=problems, lines=lines, message=message)
+                problems=problems, lines=lines, message=message, data=data, table=pair_table(data))
+
+
+# -- status.yml's table and its JSON --------------------------------------------------
+
+def _node_role(status):
+    if status["holds_resources"]:
+        return "active"
+    return "partly active" if status["holds_any"] else "passive"
+
+
+def pair_data(nodes, read, holders, problems, resources, guests):
+    """The pair as plain data (status.yml's JSON): one record per node, per
+    resource and node, per guest; the table is printed from it."""
+    data = dict(pair=_pair_name(nodes), nodes_of_pair=list(nodes),
+                state="DEGRADED" if problems else "HEALTHY", holder=holders[0] if len(holders) == 1 else None,
+                holders=list(holders), problems=list(problems), nodes=[], drbd=[], guests=[])
+    for node in nodes:
+        status = read.get(node)
+        if status is None:
+            data["nodes"].append(dict(node=node, role="DOWN or unreadable", heartbeat=None, kernel=None, mon=None))
+            continue
+        hb = status["heartbeat"]
+        data["nodes"].append(dict(
+            node=node, role=_node_role(status),
+            heartbeat=("running" if hb["running"] else "stopped" if hb["installed"] else "not installed"),
+            kernel=status["kernel"]["running"], mon=(status.get("mon") or {}).get("state")))
+        for res in status["drbd"]["resources"]:
+            data["drbd"].append(dict(
+                resource=res["name"], node=node, role=res.get("role"), disk=res.get("disk"),
+                peer_disk=res.get("peer_disk"), connection=res.get("cstate"),
+                sync_percent=res.get("sync_progress"),
+                mounted=res.get("mountpoint") if res.get("mounted") else None, error=res.get("error")))
+    names = [g["name"] for g in guests if isinstance(g, Mapping) and "name" in g]
+    for status in read.values():
+        names.extend(name for name in status["guests"] if name not in names)
+    by_name = dict((g["name"], g) for g in guests if isinstance(g, Mapping) and "name" in g)
+    for name in names:
+        guest = by_name.get(name, {})
+        data["guests"].append(dict(
+            name=name, address=guest.get("address"),
+            running_on=[node for node, status in read.items() if status["guests"].get(name)],
+            services=[svc.get("service") for svc in guest.get("services") or [] if isinstance(svc, Mapping)]))
+    return data
+
+
+def _columns(rows):
+    """ROWS (lists of cells, the first the heading) as aligned lines."""
+    cells = [["-" if cell in (None, "", []) else str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+
+
+def pair_table(data):
+    """status.yml's compact table of one pair, from pair_data."""
+    lines = [VIEW_HEADLINE % (data["pair"], data["state"], " and ".join(data["holders"]) or "nobody")]
+    lines.extend(_columns([["NODE", "ROLE", "HEARTBEAT", "KERNEL", "MON"]] + [
+        [n["node"], n["role"], n["heartbeat"], n["kernel"], n["mon"]] for n in data["nodes"]]))
+    if data["drbd"]:
+        lines.extend(_columns([["DRBD", "NODE", "ROLE", "DISK", "PEER DISK", "CONNECTION", "SYNC", "MOUNTED"]] + [
+            [r["resource"], r["node"], r["error"] and "unreadable" or r["role"], r["disk"], r["peer_disk"],
+             r["connection"], None if r["sync_percent"] is None else "%.1f%%" % r["sync_percent"], r["mounted"]]
+            for r in data["drbd"]]))
+    if data["guests"]:
+        lines.extend(_columns([["GUEST", "ADDRESS", "RUNNING ON", "SERVICES"]] + [
+            [g["name"], g["address"], " and ".join(g["running_on"]) or "nowhere", ", ".join(g["services"])]
+            for g in data["guests"]]))
+    lines.extend(VIEW_PROBLEM_LINE % problem for problem in data["problems"])
+    return lines
 
 
 # -- THE health rule before every disruptive step -----------------------------------

@@ -129,6 +129,51 @@ def test_view_adds_each_nodes_problems_once():
     assert view["lines"][-2:] == ["PROBLEM node1: x", "PROBLEM shared"]
 
 
+GUESTS = [{"name": "web1", "address": "10.10.10.11/24", "services": [{"service": "http"}]},
+          {"name": "web2", "address": "10.10.10.12/24", "services": []}]
+
+
+def test_table_and_data_of_a_healthy_pair():
+    view = pd.pair_view(NODES, pair(), RESOURCES, GUESTS)
+    data = view["data"]
+    assert (data["pair"], data["state"], data["holder"], data["problems"]) == (
+        "node1 + node2", "HEALTHY", "node1", [])
+    assert [(n["node"], n["role"], n["heartbeat"]) for n in data["nodes"]] == [
+        ("node1", "active", "running"), ("node2", "passive", "running")]
+    assert [(r["resource"], r["node"], r["role"], r["connection"]) for r in data["drbd"]] == [
+        ("clusterdr", "node1", "Primary", "Connected"), ("clusterdr", "node2", "Secondary", "Connected")]
+    assert data["guests"] == [
+        {"name": "web1", "address": "10.10.10.11/24", "running_on": ["node1"], "services": ["http"]},
+        {"name": "web2", "address": "10.10.10.12/24", "running_on": [], "services": []}]
+    table = view["table"]
+    assert table[0] == "pair node1 + node2: HEALTHY, group held by node1"
+    assert table[1].split() == ["NODE", "ROLE", "HEARTBEAT", "KERNEL", "MON"]
+    assert table[2].split() == ["node1", "active", "running", "6.1.0-9", "-"]
+    assert table[4].split() == ["DRBD", "NODE", "ROLE", "DISK", "PEER", "DISK", "CONNECTION", "SYNC", "MOUNTED"]
+    assert table[-2].split() == ["web1", "10.10.10.11/24", "node1", "http"]
+    assert table[-1].split() == ["web2", "10.10.10.12/24", "nowhere", "-"]
+    # aligned columns: every row of a block has its second column at the same place
+    starts = set(line.index(line.split()[1]) for line in table[1:4])
+    assert len(starts) == 1, table
+
+
+def test_table_of_a_degraded_pair_names_the_node_down_and_the_sync():
+    statuses = pair()
+    statuses["node1"]["drbd"]["resources"][0].update(cstate="SyncSource", peer_disk="Inconsistent",
+                                                     sync_progress=42.5)
+    statuses["node2"] = {"unreachable": True, "msg": "ssh: timeout"}
+    view = pd.pair_view(NODES, statuses, RESOURCES, GUESTS)
+    assert view["data"]["state"] == "DEGRADED"
+    assert ["node2", "DOWN", "or", "unreadable", "-", "-", "-"] in [line.split() for line in view["table"]]
+    assert any("SyncSource" in line and "42.5%" in line for line in view["table"]), view["table"]
+    assert view["table"][-1] == "PROBLEM node2: DOWN or unreadable: ssh: timeout"
+
+
+def test_guests_not_in_the_inventory_are_listed_from_the_nodes():
+    view = pd.pair_view(NODES, pair(), RESOURCES)
+    assert view["data"]["guests"] == [{"name": "web1", "address": None, "running_on": ["node1"], "services": []}]
+
+
 # -- pair_health ------------------------------------------------------------------------
 
 def test_health_of_a_healthy_pair():
