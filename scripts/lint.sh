@@ -6,6 +6,8 @@ cd "$top"
 export PATH="$top/.venv/bin:$PATH"
 
 yamllint -s .
+# changelogs/: every fragment in a known section, changelog.yaml well formed
+antsibull-changelog lint
 # ansible-lint looks for collections in ~/.ansible first: an older copy of
 # this one installed there (by another tool, another checkout) would be
 # linted against instead of this checkout. It runs with a HOME of its own.

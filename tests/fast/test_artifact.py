@@ -17,8 +17,8 @@ import pytest
 from fasttools import APOLLO, TOP, VENV_BIN
 
 ALLOWED_TOP = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md",
-               "docs", "meta", "playbooks", "plugins", "roles"}
-MODULES = ("csync2_group", "drbd_resource", "pair_status", "vserver")
+               "changelogs", "docs", "meta", "playbooks", "plugins", "roles"}
+MODULES = ("csync2_group", "drbd_resource", "pair_status", "render_files", "vserver")
 ROLES = ("csync2", "drbd", "heartbeat", "mon", "vserver_host")
 PLAYBOOKS = ("site", "new_guest", "upgrade_kernel", "switchover", "status", "render", "force_takeover",
              "resolve_split_brain", "acknowledge_split_brain", "guests")
