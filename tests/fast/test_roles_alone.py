@@ -42,8 +42,10 @@ RENDER_TASK = """\
 
 
 def two_nodes(**pair):
-    """An inventory of the pair n1, n2 whose group has PAIR; each node has its replication link."""
-    hosts = dict(("n%d" % i, {"ansible_host": "192.0.2.%d" % i, "hapair_replication_interface": "eth1",
+    """An inventory of the pair n1, n2 whose group has PAIR; each node has its replication link.
+    Ansible logs in with become, as with a sudo user: rendering must not ask for it on the controller."""
+    hosts = dict(("n%d" % i, {"ansible_host": "192.0.2.%d" % i, "ansible_become": True,
+                              "hapair_replication_interface": "eth1",
                               "hapair_replication_address": "192.168.1.%d" % i}) for i in (1, 2))
     return {"all": {"children": {"hapair_pairs": {"children": {"pair": {"hosts": hosts, "vars": pair}}}}}}
 

@@ -687,7 +687,7 @@ def write_inventory():
             f"            {node}:",
             "              ansible_host: 127.0.0.1",
             f"              ansible_port: {SSH_PORTS[node]}",
-            "              ansible_user: root",
+            *ansible_user_lines(),
             f"              ansible_ssh_private_key_file: {SSH_KEY}",
             "              ansible_ssh_common_args: -o UserKnownHostsFile=/dev/null"
             " -o StrictHostKeyChecking=no",
@@ -705,6 +705,14 @@ def write_inventory():
 
 # --------------------------------------------------------------------------
 # commands
+
+def ansible_user_lines():
+    """How Ansible logs in: as the image's sudo user with become (as on servers
+    that refuse root over SSH), or as root with HAPAIR_LAB_ROOT=1."""
+    if os.environ.get("HAPAIR_LAB_ROOT") == "1":
+        return ["              ansible_user: root"]
+    return ["              ansible_user: hapair", "              ansible_become: true"]
+
 
 def running_state():
     """The state of a running lab, or None (stale state is cleaned up)."""

@@ -32,7 +32,7 @@ packages=(
   linux-image-amd64 grub-pc initramfs-tools
   openssh-server python3 python3-apt
   ifupdown iproute2 iputils-ping netbase
-  procps e2fsprogs less
+  procps e2fsprogs less sudo
 )
 disk_size=4G
 mirror=http://deb.debian.org/debian
@@ -181,6 +181,14 @@ in_root systemctl mask sys-kernel-debug.mount sys-kernel-tracing.mount \
   systemd-pstore.service systemd-binfmt.service proc-sys-fs-binfmt_misc.automount \
   sys-fs-fuse-connections.mount sys-kernel-config.mount >/dev/null 2>&1
 in_root passwd -l root >/dev/null
+# The lab's Ansible user: not root, sudo without a password (become), as on
+# servers that refuse root over SSH. Root keeps its key (lab.py ssh).
+in_root useradd --create-home --shell /bin/bash hapair
+install -d -m 700 "$mnt/home/hapair/.ssh"
+install -m 600 "$key" "$mnt/home/hapair/.ssh/authorized_keys"
+in_root chown -R hapair:hapair /home/hapair/.ssh
+printf 'hapair ALL=(ALL:ALL) NOPASSWD: ALL\n' > "$mnt/etc/sudoers.d/hapair-lab"
+chmod 440 "$mnt/etc/sudoers.d/hapair-lab"
 
 if [ -n "$stack_file" ]; then
   mapfile -t stack < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$stack_file")
