@@ -319,8 +319,14 @@ def build(suite, quiet_if_cached=False):
     stack = [] if bare() else [os.path.join(IMAGE_DIR, "stack-packages.txt")]
     t0 = time.time()
     try:
+        # In a mount namespace of its own: the image's file system and the
+        # host's /dev, /proc and /sys bound into it are seen by the build
+        # only, and vanish with it. Seen from outside, the build folder is
+        # plain files: removing the checkout while a build runs once went
+        # through such a bound /dev and deleted the host's device nodes.
         res = subprocess.run(
-            ["bash", os.path.join(IMAGE_DIR, "build.sh"), suite, image,
+            ["unshare", "--mount", "--propagation", "private",
+             "bash", os.path.join(IMAGE_DIR, "build.sh"), suite, image,
              SSH_KEY + ".pub", f"http://127.0.0.1:{PROXY_PORT}", *stack], check=False)
     finally:
         if own_proxy:
@@ -876,8 +882,10 @@ def build_guest_template():
     if not (state and alive(state.get("proxy"))) and port_free_tcp(PROXY_PORT):
         own_proxy = proxy_start()
     try:
-        res = subprocess.run(["bash", script, "trixie", GUEST_TEMPLATE], check=False,
-                             stdout=subprocess.DEVNULL)
+        # debootstrap mounts /proc and /sys in the tree: in a mount namespace
+        # of the build's own, as for the node image (build()).
+        res = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", script, "trixie",
+                              GUEST_TEMPLATE], check=False, stdout=subprocess.DEVNULL)
     finally:
         if own_proxy:
             stop(own_proxy)

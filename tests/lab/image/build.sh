@@ -50,7 +50,8 @@ cleanup() {
   mountpoint -q "$mnt" && umount "$mnt"
   [ -n "$uuid_link" ] && rm -f "$uuid_link"
   [ -n "$loop" ] && losetup -d "$loop"
-  rm -rf "$work"
+  # never through a mount point left behind (the host's /dev bound in)
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 
