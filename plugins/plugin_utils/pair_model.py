@@ -135,17 +135,41 @@ def role_defaults():
     return dict(_collection_defaults())
 
 
+# The pair's preferred node, and the older name of that variable (the
+# heartbeat role's), still read so that older inventories keep working.
+PREFERRED = "hapair_preferred_node"
+PREFERRED_OLD = "heartbeat_preferred_node"
+
+
+def _preferred_source(inventory):
+    """The variable of INVENTORY that names the preferred node, or None."""
+    for key in (PREFERRED, PREFERRED_OLD):
+        if inventory.get(key) is not None:
+            return key
+    return None
+
+
 def effective_vars(inventory, defaults, nodes):
     """What the roles see: the inventory over the defaults.
 
     The defaults that depend on other variables are resolved here, as the
-    roles resolve them: the preferred node (heartbeat_preferred_node, else
-    the first node), which is also DRBD's (drbd_preferred_node).
+    roles resolve them: the preferred node (hapair_preferred_node, or its
+    older name heartbeat_preferred_node, else the first node), which is
+    also DRBD's (drbd_preferred_node).
     """
-    preferred = inventory["heartbeat_preferred_node"] if "heartbeat_preferred_node" in inventory else (
-        nodes[0] if nodes else None)
-    resolved = {"heartbeat_preferred_node": preferred, "drbd_preferred_node": preferred}
+    source = _preferred_source(inventory)
+    preferred = inventory[source] if source else (nodes[0] if nodes else None)
+    resolved = {PREFERRED: preferred, "drbd_preferred_node": preferred}
     return ChainMap(inventory, resolved, defaults)
+
+
+def _check_preferred(p, v, inventory, nodes):
+    source = _preferred_source(inventory) or PREFERRED
+    if v.get(PREFERRED) not in nodes:
+        p.add(source, inventory.get(source), "not a node of this pair (%s)" % ", ".join(nodes))
+    new, old = inventory.get(PREFERRED), inventory.get(PREFERRED_OLD)
+    if new is not None and old is not None and new != old:
+        p.add(PREFERRED_OLD, old, "the older name of %s, which says %r: keep %s only" % (PREFERRED, new, PREFERRED))
 
 
 def _origin(key, inventory):
@@ -415,9 +439,6 @@ def _check_drbd(p, resources, nodes, v):
 
 
 def _check_heartbeat(p, v, inventory, nodes):
-    preferred = v.get("heartbeat_preferred_node")
-    if preferred not in nodes:
-        p.add("heartbeat_preferred_node", preferred, "not a node of this pair (%s)" % ", ".join(nodes))
     _check_timings(p, v, inventory)
     mailto = v.get("heartbeat_mailto")
     if mailto and not re.match(r"^[^@\s:]+@[^@\s:]+$", str(mailto)):
@@ -748,6 +769,8 @@ def pair_problems(hostvars, host, monitors=None, defaults=None, roles=None):
     guests = normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults"))
     if "guests" in checks:
         _check_guests(p, guests, owned, monitors, _public_networks(nodes, hostvars), "services" in checks)
+    if "drbd" in checks or "heartbeat" in checks:
+        _check_preferred(p, v, inventory, nodes)
     if "drbd" in checks:
         _check_drbd(p, v.get("drbd_resources"), nodes, v)
         if "drbd_preferred_node" in inventory and v.get("drbd_preferred_node") not in nodes:
@@ -849,7 +872,7 @@ def pair_model(hostvars, host, defaults=None):
                       hosts of the inventory)
       peer            the other node, or None
       preferred_node  the node that holds the resources when both are up
-                      (heartbeat_preferred_node, else the first node)
+                      (hapair_preferred_node, else the first node)
       networks        {node: replication_interface, replication_address,
                       public_interface, public_address (address/prefix),
                       public_ip, public_prefix}
@@ -886,7 +909,7 @@ def pair_model(hostvars, host, defaults=None):
         "node": host,
         "nodes": nodes,
         "peer": peer,
-        "preferred_node": v.get("heartbeat_preferred_node"),
+        "preferred_node": v.get(PREFERRED),
         "networks": networks,
         "paths": resolve_paths(v.get("heartbeat_paths"), host, peer, networks),
         "resources": resources,

@@ -92,9 +92,9 @@ def bad_guest_name(data):
     data["hapair_guests"][3]["name"] = "ldap_01"
 
 
-@edit("group_vars/apollo/heartbeat.yml")
+@edit("group_vars/apollo/pair.yml")
 def unknown_preferred_node(data):
-    data["heartbeat_preferred_node"] = "apollo99"
+    data["hapair_preferred_node"] = "apollo99"
 
 
 @edit("group_vars/apollo/heartbeat.yml")
@@ -183,14 +183,11 @@ def second_pair_on_a_guest_address(inv):
     os.makedirs(os.path.join(str(inv), "group_vars", "zeus"))
     for rel in ("drbd.yml", "csync2.yml", "heartbeat.yml"):
         save(inv, "group_vars/zeus/" + rel, load(inv, "group_vars/apollo/" + rel))
-    save(inv, "group_vars/zeus/pair.yml", {"hapair_nodes": ["zeus1", "zeus2"]})
+    save(inv, "group_vars/zeus/pair.yml", {"hapair_nodes": ["zeus1", "zeus2"], "hapair_preferred_node": "zeus1"})
     save(inv, "group_vars/zeus/guests.yml", {"hapair_guests": [{"name": "web", "address": "10.10.10.12/24"}]})
     drbd = load(inv, "group_vars/zeus/drbd.yml")
     drbd["drbd_resources"][0]["disks"] = {"zeus1": "/dev/sda11", "zeus2": "/dev/sda11"}
     save(inv, "group_vars/zeus/drbd.yml", drbd)
-    hb = load(inv, "group_vars/zeus/heartbeat.yml")
-    hb["heartbeat_preferred_node"] = "zeus1"
-    save(inv, "group_vars/zeus/heartbeat.yml", hb)
 
 
 ONE_PATH = ("with one path a single lost cable makes both nodes take the group (both Primary, both mount,"
@@ -209,7 +206,7 @@ CASES = [
     (unknown_monitor, ["hapair_guests[1].services[0].monitor", "nosuch.monitor"]),
     (alertevery_in_words, ["hapair_guests[1].services[0].alertevery", "hourly", "1h"]),
     (bad_guest_name, ["hapair_guests[3].name", "ldap_01"]),
-    (unknown_preferred_node, ["heartbeat_preferred_node", "apollo99"]),
+    (unknown_preferred_node, ["hapair_preferred_node", "apollo99"]),
     (deadtime_under_drbd_ping, ["drbd_default_ping_int", "=10", "heartbeat_deadtime (8 s)"]),
 ]
 

@@ -145,8 +145,22 @@ def test_a_keepalive_above_the_warntime_names_the_one_set():
 
 def test_an_unset_preferred_node_is_the_first_node():
     hostvars = inventory("apollo")
-    set_pair(hostvars, "heartbeat_preferred_node", None)
+    set_pair(hostvars, "hapair_preferred_node", None)
     assert problems(hostvars) == []
+
+
+def test_the_older_name_of_the_preferred_node_still_counts_and_must_agree():
+    hostvars = inventory("apollo")
+    set_pair(hostvars, "hapair_preferred_node", None)
+    set_pair(hostvars, "heartbeat_preferred_node", "apollo13")
+    assert problems(hostvars) == []
+    assert pm.pair_model(hostvars, "apollo12")["preferred_node"] == "apollo13"
+    set_pair(hostvars, "heartbeat_preferred_node", "apollo99")
+    assert has(problems(hostvars), "heartbeat_preferred_node='apollo99'", "not a node of this pair")
+    set_pair(hostvars, "hapair_preferred_node", "apollo12")
+    set_pair(hostvars, "heartbeat_preferred_node", "apollo13")
+    assert has(problems(hostvars), "heartbeat_preferred_node='apollo13'",
+               "the older name of hapair_preferred_node, which says 'apollo12'")
 
 
 def test_a_drbd_preferred_node_outside_the_pair_is_refused():
@@ -461,9 +475,9 @@ def test_the_guest_backend_and_mountpoint():
 
 def test_an_unset_preferred_node_is_the_first_node_in_the_model():
     hostvars = inventory("apollo")
-    set_pair(hostvars, "heartbeat_preferred_node", "apollo13")
+    set_pair(hostvars, "hapair_preferred_node", "apollo13")
     assert pm.pair_model(hostvars, "apollo12")["preferred_node"] == "apollo13"
-    set_pair(hostvars, "heartbeat_preferred_node", None)
+    set_pair(hostvars, "hapair_preferred_node", None)
     assert pm.pair_model(hostvars, "apollo12")["preferred_node"] == "apollo12"
 
 
