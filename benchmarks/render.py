@@ -91,8 +91,9 @@ def main():
                     took, files = render(tree, inventory, out)
                     shutil.rmtree(out)
                     load = os.getloadavg()[0]
-                    print("%-12s %-9s run %d: %6.1f s  %4d files  load %.2f" % (label, what, run + 1, took, files,
-                                                                              load), flush=True)
+                    line = "%-12s %-9s run %d: %6.1f s  %4d files  load %.2f" % (
+                        label, what, run + 1, took, files, load)
+                    print(line, flush=True)
                     key = (label, what)
                     best[key] = min(best.get(key, took), took)
         print()

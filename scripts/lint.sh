@@ -8,6 +8,11 @@ export PATH="$top/.venv/bin:$PATH"
 yamllint -s .
 # changelogs/: every fragment in a known section, changelog.yaml well formed
 antsibull-changelog lint
+# the documentation of every plugin and role (markup, links), as
+# docs.ansible.com would build it; it reads the collections this one uses
+site=$(python -c 'import ansible_collections, os; print(os.path.dirname(list(ansible_collections.__path__)[0]))')
+ANSIBLE_COLLECTIONS_PATH="$top/.collections:$site" \
+  antsibull-docs lint-collection-docs --plugin-docs "$top/.collections/ansible_collections/hapair/cluster"
 # ansible-lint looks for collections in ~/.ansible first: an older copy of
 # this one installed there (by another tool, another checkout) would be
 # linted against instead of this checkout. It runs with a HOME of its own.
