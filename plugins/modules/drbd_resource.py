@@ -112,7 +112,8 @@ options:
     default: 0
   wait_started:
     description:
-      - The RV(wait_started) of the call that began the wait (see O(progress_every)).
+      - The RV(wait_started) of the call that began the wait (see O(progress_every)). With O(wait_uptodate), a
+        call with it only waits: the call that began the wait brought the resource up.
     type: float
   wipe_confirm:
     description:
@@ -341,6 +342,7 @@ class Run:
         self.params = module.params
         self.name = module.params["name"]
         self.res = resource
+        self.called_at = resource.clock()
         self.check = module.check_mode
         self.family = None
         self.full_version = None
@@ -541,7 +543,8 @@ class Run:
         timeout = self.params["timeout"]
         left = started + timeout - self.res.wall()
         every = self.params["progress_every"]
-        slice_ = min(every, left) if every > 0 else left
+        # the progress line is due EVERY seconds after this call began
+        slice_ = min(max(1.0, every - (self.res.clock() - self.called_at)), left) if every > 0 else left
         before, clock = self.state["sync_progress"], self.res.clock()
         self.state, ok = self.res.wait_for(self.family, synced, max(0.0, slice_))
         if ok:
@@ -647,6 +650,7 @@ class Run:
 
     # -- main ----------------------------------------------------------
     def main(self):
+        self.called_at = self.res.clock()
         self.full_version, self.family = self.res.version()
         wanted = self.params["state"]
         missing = None
@@ -678,6 +682,9 @@ class Run:
             self.ensure_metadata()
             if not self.check or not self.commands:
                 self.extra["gi"] = self.res.generation_ids()
+        elif self.params["wait_uptodate"] and self.params["wait_started"] is not None:
+            # a wait going on: the call that began it brought the resource up
+            self.wait_uptodate()
         else:
             self.ensure_metadata()
             self.ensure_up()

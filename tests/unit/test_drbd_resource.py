@@ -719,9 +719,12 @@ def test_progress_every_returns_a_progress_line_until_synced(node, clock):
     calls = 1
     result = first
     while result["waiting"]:
+        node.calls = []
         result = run(dict(state="up", wait_uptodate=True, timeout=600, progress_every=30,
                           wait_started=first["wait_started"]))
         assert not result.get("failed"), result.get("msg")
+        # a wait going on only waits: nothing is brought up or adjusted again
+        assert not [verb for verb in node.verbs() if verb[:1] in (["up"], ["adjust"], ["-d"])], node.verbs()
         calls += 1
     assert (result["disk"], result["peer_disk"]) == ("UpToDate", "UpToDate")
     assert result["progress"] == "" and calls > 2
