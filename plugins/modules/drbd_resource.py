@@ -113,7 +113,7 @@ options:
   wait_started:
     description:
       - The RV(wait_started) of the call that began the wait (see O(progress_every)). With O(wait_uptodate), a
-        call with it only waits: the call that began the wait brought the resource up.
+        call with it only waits (the call that began the wait brought the resource up).
     type: float
   wipe_confirm:
     description:
