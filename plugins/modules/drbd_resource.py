@@ -342,6 +342,7 @@ class Run:
         self.params = module.params
         self.name = module.params["name"]
         self.res = resource
+        # when this call began: a progress slice ends progress_every seconds after it
         self.called_at = resource.clock()
         self.check = module.check_mode
         self.family = None
@@ -650,7 +651,6 @@ class Run:
 
     # -- main ----------------------------------------------------------
     def main(self):
-        self.called_at = self.res.clock()
         self.full_version, self.family = self.res.version()
         wanted = self.params["state"]
         missing = None

@@ -197,8 +197,7 @@ def pair_view(nodes, statuses, resources, guests=None):
         if len(primaries) > 1:
             problems.append(VIEW_SPLIT_PRIMARY % (res["name"], " and ".join(primaries)))
     problems = _unique(problems)
-    lines = [VIEW_HEADLINE % (_pair_name(nodes), "DEGRADED" if problems else "HEALTHY",
-                              " and ".join(holders) or "nobody")]
+    lines = [_headline(_pair_name(nodes), problems, holders)]
     for status in read.values():
         lines.extend(status["summary"])
     lines.extend(VIEW_MISSING_LINE % node for node in missing)
@@ -210,6 +209,10 @@ def pair_view(nodes, statuses, resources, guests=None):
 
 
 # -- status.yml's table and its JSON --------------------------------------------------
+
+def _headline(pair, problems, holders):
+    return VIEW_HEADLINE % (pair, "DEGRADED" if problems else "HEALTHY", " and ".join(holders) or "nobody")
+
 
 def _node_role(status):
     if status["holds_resources"]:
@@ -239,10 +242,10 @@ def pair_data(nodes, read, holders, problems, resources, guests):
                 peer_disk=res.get("peer_disk"), connection=res.get("cstate"),
                 sync_percent=res.get("sync_progress"),
                 mounted=res.get("mountpoint") if res.get("mounted") else None, error=res.get("error")))
-    names = [g["name"] for g in guests if isinstance(g, Mapping) and "name" in g]
+    by_name = dict((g["name"], g) for g in guests if isinstance(g, Mapping) and "name" in g)
+    names = list(by_name)
     for status in read.values():
         names.extend(name for name in status["guests"] if name not in names)
-    by_name = dict((g["name"], g) for g in guests if isinstance(g, Mapping) and "name" in g)
     for name in names:
         guest = by_name.get(name, {})
         data["guests"].append(dict(
@@ -261,7 +264,7 @@ def _columns(rows):
 
 def pair_table(data):
     """status.yml's compact table of one pair, from pair_data."""
-    lines = [VIEW_HEADLINE % (data["pair"], data["state"], " and ".join(data["holders"]) or "nobody")]
+    lines = [_headline(data["pair"], data["problems"], data["holders"])]
     lines.extend(_columns([["NODE", "ROLE", "HEARTBEAT", "KERNEL", "MON"]] + [
         [n["node"], n["role"], n["heartbeat"], n["kernel"], n["mon"]] for n in data["nodes"]]))
     if data["drbd"]:
