@@ -82,6 +82,15 @@ def upgrade_plan_lines(view, nodes, preflight, apt, packages):
                                  preflight["slave"], apt_changed, list(packages))
 
 
+def update_guests_plan(simulated, holder, guests, restart=None, interrupted=False):
+    """What update-guests.yml does on HOLDER: pending, work, message."""
+    outputs = {}
+    for result in _mapping(simulated, "input of update_guests_plan").get("results", []):
+        if isinstance(result, Mapping) and "item" in result:
+            outputs[result["item"]] = result.get("stdout", "")
+    return pd.update_guests_plan(holder, list(guests), outputs, restart or None, bool(interrupted))
+
+
 class FilterModule(object):
     """hapair.cluster pair decision filters."""
 
@@ -93,4 +102,5 @@ class FilterModule(object):
             "switchover_decision": switchover_decision,
             "upgrade_preflight": upgrade_preflight,
             "upgrade_plan_lines": upgrade_plan_lines,
+            "update_guests_plan": update_guests_plan,
         }

@@ -432,3 +432,39 @@ def upgrade_plan_lines(nodes, view, master, slave, apt_changed, packages):
             line += PLAN_MOVE_FIRST % slave
         lines.append(line)
     return lines
+
+
+# -- update-guests.yml --------------------------------------------------------
+
+def apt_simulated_packages(text):
+    """The packages an `apt-get -s upgrade` output would install or upgrade."""
+    out = []
+    for line in (text or "").splitlines():
+        words = line.split()
+        if len(words) > 1 and words[0] == "Inst":
+            out.append(words[1])
+    return out
+
+
+def update_guests_plan(holder, guests, simulated, restart=None, interrupted=False):
+    """What update-guests.yml does on HOLDER for GUESTS (names, in order).
+
+    SIMULATED is guest -> the output of `apt-get -s upgrade` in it (missing
+    when RESTART, a unit to restart instead, is given). INTERRUPTED: the
+    mark of an earlier run is there. Returns pending (guest -> packages),
+    work (whether Mon is paused and the guests changed: something to
+    upgrade or restart, or an earlier run to finish) and message.
+    """
+    if restart:
+        pending = dict((guest, []) for guest in guests)
+        what = "restart %s in %s" % (restart, ", ".join(guests))
+    else:
+        pending = dict((guest, apt_simulated_packages(simulated.get(guest))) for guest in guests)
+        what = "; ".join("%s: %s" % (guest, " ".join(pending[guest]) or "up to date") for guest in guests)
+    work = bool(restart) or interrupted or any(pending.values())
+    message = "%s: %s" % (holder, what)
+    if interrupted:
+        message += "; an earlier run was interrupted, Mon is resumed after this one"
+    if not work:
+        message += "; nothing to do, Mon left as it is"
+    return {"pending": pending, "work": work, "message": message}

@@ -53,6 +53,19 @@ SERVICE_BUILTIN_DEFAULTS = {
     "alertevery": "1h",
 }
 
+# The alert that acts on Heartbeat (the report's): with it, a watched service
+# moves the resource group to the peer unless the service says failover: false.
+FAILOVER_ALERT = "ha-up-down.alert"
+# Mon's alertafter for a service that moves the group, unless it sets one: the
+# group moves only after this many failed checks in a row.
+FAILOVER_ALERTAFTER = 3
+# Where the node holding the group records a move by Mon (on the first
+# resource's mountpoint: the record follows the group to the other node).
+FAILOVER_RECORD = ".hapair/service-failover"
+# Present (in /run, gone at reboot) while a maintenance run (update-guests.yml)
+# works on the guests: Mon moves nothing meanwhile.
+MAINTENANCE_MARKER = "/run/hapair-maintenance"
+
 # How guests run when neither vserver_host_backend nor hapair_guest_backend is set.
 GUEST_BACKEND = "nspawn"
 
@@ -76,6 +89,7 @@ RESOURCE_DEFAULTS = {
 HOSTNAME_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MON_INTERVAL = re.compile(r"^[0-9]+[smhd]$")
+MON_ALERTAFTER = re.compile(r"^[1-9][0-9]*( [0-9]+[smhd])?$")
 MON_ALERTEVERY = re.compile(r"^[0-9]+[smhd]( (strict|observe_detail|ignore_summary))?$")
 DRBD_PROTOCOLS = ("A", "B", "C")
 DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
@@ -215,6 +229,10 @@ def normalize_guests(guests, defaults=None):
             svc.setdefault("alert_subject", "Service %s on %s down !" % (svc.get("service"), name))
             svc.setdefault("upalert_subject", "Service %s on %s up !" % (svc.get("service"), name))
             svc.setdefault("recipients", [])
+            if svc.get("failover") is None:
+                svc["failover"] = svc.get("alert") == FAILOVER_ALERT
+            if svc["failover"] is True:
+                svc.setdefault("alertafter", FAILOVER_ALERTAFTER)
             services.append(svc)
         merged["services"] = services
         out.append(merged)
@@ -393,6 +411,18 @@ def _check_guests(p, guests, owned, monitors, public=(), services=True):
                       " or ignore_summary (\"\" alerts at every failed check)")
             if not svc.get("recipients"):
                 p.add(swhere + ".recipients", svc.get("recipients"), "at least one recipient")
+            alertafter = svc.get("alertafter")
+            if alertafter is not None and not MON_ALERTAFTER.match(str(alertafter)):
+                p.add(swhere + ".alertafter", alertafter,
+                      "not a Mon alertafter: a number of failed checks (3), optionally with a"
+                      " Mon interval (3 30m)")
+            failover = svc.get("failover")
+            if not isinstance(failover, bool):
+                p.add(swhere + ".failover", failover, "true or false (or left out: true with %s)" % FAILOVER_ALERT)
+            elif failover and svc.get("alert") != FAILOVER_ALERT:
+                p.add(swhere + ".failover", failover,
+                      "moving the group needs alert: %s (alert is %s); set failover: false to keep"
+                      " mail only" % (FAILOVER_ALERT, svc.get("alert")))
 
 
 def _check_drbd(p, resources, nodes, v):
@@ -769,6 +799,11 @@ def pair_problems(hostvars, host, monitors=None, defaults=None, roles=None):
     guests = normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults"))
     if "guests" in checks:
         _check_guests(p, guests, owned, monitors, _public_networks(nodes, hostvars), "services" in checks)
+    if "services" in checks:
+        window = v.get("mon_failover_window")
+        if not isinstance(window, int) or isinstance(window, bool) or window < 0:
+            p.add("mon_failover_window", window,
+                  "seconds after a move by Mon during which Mon moves the group no more (0: no such pause)")
     if "drbd" in checks or "heartbeat" in checks:
         _check_preferred(p, v, inventory, nodes)
     if "drbd" in checks:
@@ -888,7 +923,13 @@ def pair_model(hostvars, host, defaults=None):
                       resource's; "" when there is none)
       guest_hook_dir  the folder of the guests' hook scripts
                       (heartbeat_guest_hook_dir)
+      monitor_dirs    the folders of Mon's monitors (mon_mondir), in order
       guests          hapair_guests with every field filled (normalize_guests)
+      service_failover  what Mon's moves of the group read (ha-up-down.alert's
+                      helper): node, peer, resources (names), mountpoints,
+                      window (mon_failover_window, seconds), record
+                      (the file on the first mountpoint that remembers the
+                      last move), maintenance (the marker of a maintenance run)
       defaults        the effective defaults: guest (what a guest takes unless
                       it says otherwise), service (a watched service's), and
                       resource (a DRBD resource's)
@@ -918,7 +959,17 @@ def pair_model(hostvars, host, defaults=None):
         "guest_root": v.get("vserver_host_root"),
         "guest_mountpoint": guest_mountpoint,
         "guest_hook_dir": v.get("heartbeat_guest_hook_dir"),
+        "monitor_dirs": str(v.get("mon_mondir") or "").split(":"),
         "guests": normalize_guests(v.get("hapair_guests"), v.get("hapair_guest_defaults")),
+        "service_failover": {
+            "node": host,
+            "peer": peer,
+            "resources": [res.get("name") for res in resources],
+            "mountpoints": mountpoints,
+            "window": v.get("mon_failover_window"),
+            "record": os.path.join(mountpoints[0], FAILOVER_RECORD) if mountpoints and mountpoints[0] else None,
+            "maintenance": MAINTENANCE_MARKER,
+        },
         "defaults": {
             "guest": guest_defaults(v.get("hapair_guest_defaults")),
             "service": dict(SERVICE_BUILTIN_DEFAULTS),

@@ -18,8 +18,8 @@ COLLECTION = "hapair.cluster"
 # Imported first by every playbook; not run on its own.
 IMPORTED_ONLY = ("validate",)
 CALLABLE = ("site", "new_guest", "upgrade_kernel", "switchover", "status", "render", "force_takeover",
-            "resolve_split_brain", "acknowledge_split_brain", "guests")
-ENTRY_POINTS = ("site.yml", "new-guest.yml", "upgrade-kernel.yml")
+            "resolve_split_brain", "acknowledge_split_brain", "guests", "update_guests")
+ENTRY_POINTS = ("site.yml", "new-guest.yml", "upgrade-kernel.yml", "update-guests.yml")
 
 
 def playbook_names():

@@ -159,7 +159,10 @@ def test_mon_cf_has_the_report_watch(apollo_render):
         "interval 30s",
         "monitor http.monitor",
         "period wd {Mon-Fri} hr {2am-11pm}",
-        'alert ha-up-down.alert -S "Service http on hubble down !" supervision@dr12.cnrs.fr',
+        'alert ha-up-down.alert -F -S "Service http on hubble down !" supervision@dr12.cnrs.fr',
+            # not in the report's text, what its ha-up-down.alert did: the
+            # group moves after three failed checks
+            "alertafter 3",
         'upalert mail.alert -S "Service http on hubble up !" supervision@dr12.cnrs.fr',
         # not in the report: the same failure is mailed again after an hour,
         # not at every check

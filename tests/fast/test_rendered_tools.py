@@ -1,10 +1,11 @@
 """Every rendered file passes the check of its own tool.
 
-Every script site.yml places is a shell script (sh or bash): bash -n and
-shellcheck check them all. The collection ships no script in another
-language (Mon's own monitors are Debian's, not rendered here); one added
-makes test_every_rendered_script_is_a_shell_script fail until a check for
-its language is added here.
+Every script site.yml places is a shell script (sh or bash), checked by
+bash -n and shellcheck, or a Python 3 one (hapair-service-failover),
+compiled with py_compile; its behaviour is tests/unit/test_service_failover.py's. Mon's
+own monitors are Debian's, not rendered here. A script in another language
+makes test_every_rendered_script_is_checked fail until a check for its
+language is added here.
 
 A tool missing fails its test: scripts/setup.sh installs them (drbd-utils,
 shellcheck) before the fast tier runs.
@@ -15,6 +16,7 @@ import subprocess
 
 DRBDADM_84 = ("/usr/lib/drbd/drbdadm-84", "/lib/drbd/drbdadm-84")
 SHELLS = ("sh", "bash")
+PYTHONS = ("python3",)
 
 
 def rendered(root, pattern):
@@ -74,11 +76,20 @@ def test_every_drbd_resource_passes_drbdadm_dump(apollo_render, tmp_path, tool):
         assert proc.returncode == 0, path + "\n" + proc.stderr
 
 
-def test_every_rendered_script_is_a_shell_script(apollo_render):
+def test_every_rendered_script_is_checked(apollo_render):
     found = scripts(apollo_render)
     assert found
-    others = {path: program for path, program in found.items() if program not in SHELLS}
+    others = {path: program for path, program in found.items() if program not in SHELLS + PYTHONS}
     assert not others, "scripts no check of this file covers: %s" % others
+
+
+def test_every_python_script_compiles(apollo_render, tmp_path):
+    found = sorted(path for path, program in scripts(apollo_render).items() if program in PYTHONS)
+    assert [os.path.basename(p) for p in found] == ["hapair-service-failover"] * 2
+    for path in found:
+        proc = subprocess.run(["python3", "-m", "py_compile", path], capture_output=True, text=True, check=False,
+                              env=dict(os.environ, PYTHONPYCACHEPREFIX=str(tmp_path)))
+        assert proc.returncode == 0, path + "\n" + proc.stderr
 
 
 def test_shell_scripts_are_rendered(apollo_render):

@@ -133,10 +133,15 @@ def test_mon_cf_globals_are_the_report_ones(rendered):
 
 
 def test_mon_cf_hubble_watch_is_the_report_text(rendered):
+    """The report's watch, with what its ha-up-down.alert did made explicit:
+    -F (the alert moves the group) after alertafter 3 failed checks."""
     lines = body(read(rendered, "n1", "/etc/mon/mon.cf"))
     start = lines.index("watch vserver_hubble")
-    watch = lines[start:start + 7]
-    assert "\n".join(["hostgroup vserver_hubble hubble.dr12.cnrs.fr"] + watch) + "\n" == REPORT_WATCH
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("upalert "))
+    assert "alertafter 3" in lines[start:end]
+    watch = [line for line in lines[start:end + 1] if line not in ("alertevery 1h", "alertafter 3")]
+    expected = REPORT_WATCH.replace("alert ha-up-down.alert -S", "alert ha-up-down.alert -F -S")
+    assert "\n".join(["hostgroup vserver_hubble hubble.dr12.cnrs.fr"] + watch) + "\n" == expected
 
 
 def test_mon_cf_is_the_same_on_both_nodes(rendered):
@@ -168,7 +173,8 @@ def test_defaults_subjects_and_extra_keywords(rendered):
             monitor http.monitor
             period wd {Sun-Sat}
               alertevery 1h
-              alert ha-up-down.alert -S "Service http on web1 down !" root@localhost ops@lab.test
+              alertafter 3
+              alert ha-up-down.alert -F -S "Service http on web1 down !" root@localhost ops@lab.test
               upalert mail.alert -S "Service http on web1 up !" root@localhost ops@lab.test
           service smtp
             interval 5m

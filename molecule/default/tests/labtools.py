@@ -127,6 +127,12 @@ def healthy_pair():
     return active
 
 
+def mails_with(host, text):
+    """How many mails in HOST's mailboxes have TEXT in their subject."""
+    out = host.run("grep -h '^Subject:' /var/mail/* 2>/dev/null").stdout
+    return sum(1 for line in out.splitlines() if text in line)
+
+
 def holder_or_exit():
     """holder(), for the benchmarks: they stop when no node holds the group."""
     active = holder()

@@ -1,5 +1,5 @@
 """Failures, as a client sees them: the active node killed, the replication
-link cut, a watched service stopped.
+link cut (a watched service stopped: test_mon_failover.py).
 
 Each test starts from a healthy pair (it waits for one) and leaves the pair
 as it found it (the fixture `pair`): both nodes up, Connected
@@ -57,54 +57,6 @@ def kill_and_fail_over(active):
         elapsed = wait_http(address, guest, FAILOVER_BOUND - (time.time() - killed_at))
         took[guest] = None if elapsed is None else time.time() - killed_at
     return took
-
-
-def mail_subjects(host, text):
-    """How many mails in the node's mailboxes have TEXT in their subject."""
-    out = host.run("grep -h '^Subject:' /var/mail/* 2>/dev/null").stdout
-    return sum(1 for line in out.splitlines() if text in line)
-
-
-def _stop_web1_until_alerted(active, down_text, downs):
-    """Stop web1's HTTP server and wait for an alert mail beyond the DOWNS already there."""
-    stopped_at = time.time()
-    active.check_output("systemctl --machine=web1 stop hapair-httpd.service")
-    # Mon checks every 10 s; the mail is delivered at once (not at exim's next queue run).
-    assert wait_for(lambda: mail_subjects(active, down_text) > downs, 90, 3), (
-        "no new alert mail in /var/mail on the active node")
-    print("\nMon alert mailed %.0f s after the service stopped" % (time.time() - stopped_at))
-
-
-def _start_web1_until_upalerted(active, up_text, ups):
-    started_at = time.time()
-    active.run("systemctl --machine=web1 start hapair-httpd.service")
-    assert wait_for(lambda: mail_subjects(active, up_text) > ups, 90, 3), "no upalert mail"
-    print("Mon upalert mailed %.0f s after the service started again" % (time.time() - started_at))
-
-
-@pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
-def test_mon_alerts_when_a_watched_service_stops_and_when_it_returns(pair):
-    """One alert per outage (alertevery 1h, the default), the upalert when the
-    service returns, and a new outage alerts again at once."""
-    active = node(pair)
-    down_text, up_text = "Service http on web1 down", "Service http on web1 up"
-    downs, ups = mail_subjects(active, down_text), mail_subjects(active, up_text)
-    try:
-        _stop_web1_until_alerted(active, down_text, downs)
-        # three more failed checks (every 10 s): no second mail for the same outage
-        time.sleep(35)
-        assert mail_subjects(active, down_text) == downs + 1, "Mon mailed the same outage again"
-    except BaseException:
-        active.run("systemctl --machine=web1 start hapair-httpd.service")
-        raise
-    _start_web1_until_upalerted(active, up_text, ups)
-    try:
-        _stop_web1_until_alerted(active, down_text, downs + 1)
-    except BaseException:
-        active.run("systemctl --machine=web1 start hapair-httpd.service")
-        raise
-    _start_web1_until_upalerted(active, up_text, ups + 1)
-    assert http_get(GUESTS["web1"]) == "web1"
 
 
 def test_kill_active_node_guests_answer_from_peer(pair):

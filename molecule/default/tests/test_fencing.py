@@ -10,15 +10,9 @@ import time
 import pytest
 
 from labtools import (BOOT_BOUND, FULL, GUESTS, NODES, PEER, RESOURCE, ansible_playbook, drbd_state,
-                      healthy_pair, holder, http_get, lab, node, recap_changed, wait_for, wait_http)
+                      healthy_pair, holder, http_get, lab, mails_with, node, recap_changed, wait_for, wait_http)
 
 EVENTS = "/var/lib/hapair/events"
-
-
-def mails_with(host, text):
-    """How many mails in the node's mailboxes have TEXT in their subject."""
-    out = host.run("grep -h '^Subject:' /var/mail/* 2>/dev/null").stdout
-    return sum(1 for line in out.splitlines() if text in line)
 
 
 def no_split_brain_recorded():

@@ -364,3 +364,36 @@ def test_filters_name_a_wrong_hapair_nodes(nodes):
 def test_filters_name_a_wrong_input():
     with pytest.raises(AnsibleFilterError, match="input of switchover_decision"):
         filters.switchover_decision(["node1"], NODES)
+
+
+# --- update-guests.yml ---------------------------------------------------------
+
+APT_S = """Reading package lists...
+Calculating upgrade...
+The following packages will be upgraded:
+  libc6 tzdata
+2 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.
+Inst libc6 [2.41-12] (2.41-12+deb13u1 Debian-Security:13/stable-security [amd64])
+Inst tzdata [2025b-4] (2025b-4+deb13u1 Debian:13.2/stable [all])
+Conf libc6 (2.41-12+deb13u1 Debian-Security:13/stable-security [amd64])
+"""
+APT_NONE = "Reading package lists...\n0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n"
+
+
+def test_update_plan_lists_what_each_guest_would_upgrade():
+    plan = pd.update_guests_plan("node1", ["web1", "web2"], {"web1": APT_S, "web2": APT_NONE})
+    assert plan == {"pending": {"web1": ["libc6", "tzdata"], "web2": []}, "work": True,
+                    "message": "node1: web1: libc6 tzdata; web2: up to date"}
+
+
+def test_update_plan_with_nothing_to_upgrade_does_nothing():
+    plan = pd.update_guests_plan("node1", ["web1"], {"web1": APT_NONE})
+    assert not plan["work"]
+    assert plan["message"] == "node1: web1: up to date; nothing to do, Mon left as it is"
+
+
+def test_update_plan_finishes_an_interrupted_run_and_restarts_always_work():
+    plan = pd.update_guests_plan("node2", ["web1"], {"web1": APT_NONE}, interrupted=True)
+    assert plan["work"] and "an earlier run was interrupted, Mon is resumed" in plan["message"]
+    plan = pd.update_guests_plan("node2", ["web1", "web2"], {}, restart="nginx.service")
+    assert plan["work"] and plan["message"] == "node2: restart nginx.service in web1, web2"

@@ -534,3 +534,52 @@ def test_the_filter_returns_the_model_or_the_role_s_problems():
     assert filters["pair_model"](hostvars, "apollo12")["resources"] == []
     with pytest.raises(AnsibleFilterError, match="not a role of the collection"):
         filters["pair_model"](hostvars, "apollo12", check="pacemaker")
+
+
+# --- Mon's moves of the group ------------------------------------------------
+
+def _lab_service(hostvars, **changes):
+    for node in hostvars:
+        hostvars[node]["hapair_guests"][0]["services"][0].update(changes)
+
+
+def test_the_report_s_alert_moves_the_group_after_three_checks_and_mail_alert_does_not():
+    hostvars = inventory("apollo")
+    hubble = pm.pair_model(hostvars, "apollo12")["guests"][1]["services"][0]
+    assert (hubble["alert"], hubble["failover"], hubble["alertafter"]) == ("ha-up-down.alert", True, 3)
+    hostvars = inventory("lab")
+    web2 = pm.pair_model(hostvars, "node1")["guests"][1]["services"][0]
+    assert (web2["failover"], "alertafter" in web2) == (False, False)
+    _lab_service(hostvars, alert="mail.alert")
+    assert pm.pair_model(hostvars, "node1")["guests"][0]["services"][0]["failover"] is False
+    _lab_service(hostvars, alert="ha-up-down.alert", alertafter="5 10m")
+    assert pm.pair_model(hostvars, "node1")["guests"][0]["services"][0]["alertafter"] == "5 10m"
+    assert problems(hostvars) == []
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"failover": "yes"}, ["hapair_guests[0].services[0].failover='yes'", "true or false"]),
+    ({"failover": True, "alert": "mail.alert"},
+     ["hapair_guests[0].services[0].failover=True", "needs alert: ha-up-down.alert (alert is mail.alert)",
+      "failover: false"]),
+    ({"alertafter": "three"}, ["hapair_guests[0].services[0].alertafter='three'", "number of failed checks"]),
+    ({"alertafter": 0}, ["hapair_guests[0].services[0].alertafter=0"]),
+])
+def test_a_wrong_failover_setting_is_refused(changes, words):
+    hostvars = inventory("lab")
+    _lab_service(hostvars, **changes)
+    assert has(problems(hostvars), *words), problems(hostvars)
+
+
+@pytest.mark.parametrize("window", [-1, "1h", True])
+def test_a_failover_window_that_is_not_seconds_is_refused(window):
+    hostvars = inventory("lab")
+    set_pair(hostvars, "mon_failover_window", window)
+    assert has(problems(hostvars), "mon_failover_window=%r" % window, "seconds"), problems(hostvars)
+
+
+def test_the_failover_settings_follow_the_pair():
+    model = pm.pair_model(inventory("lab"), "node2")
+    assert model["service_failover"] == {
+        "node": "node2", "peer": "node1", "resources": ["clusterdr"], "mountpoints": ["/srv"],
+        "window": 3600, "record": "/srv/.hapair/service-failover", "maintenance": "/run/hapair-maintenance"}
