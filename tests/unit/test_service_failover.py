@@ -80,7 +80,7 @@ def test_refused_unless_the_pair_is_healthy_and_holds_the_group_here(conf, chang
     move, subject, body = failover.decide(conf, [request()], time.time(), answers(**changes), MOUNTS)
     assert not move
     assert reason in subject and reason in body
-    assert subject.startswith("hapair: node1 keeps the resource group although http on vserver_web1 is down")
+    assert subject.startswith("hapair: node1 moves nothing although http on vserver_web1 is down")
 
 
 def test_refused_when_the_group_filesystem_is_not_mounted_here(conf):
