@@ -804,6 +804,10 @@ def pair_problems(hostvars, host, monitors=None, defaults=None, roles=None):
         if not isinstance(window, int) or isinstance(window, bool) or window < 0:
             p.add("mon_failover_window", window,
                   "seconds after a move by Mon during which Mon moves the group no more (0: no such pause)")
+        grace = v.get("mon_failover_grace")
+        if not isinstance(grace, int) or isinstance(grace, bool) or grace < 0:
+            p.add("mon_failover_grace", grace,
+                  "seconds after Mon's start during which Mon moves nothing (0: no such pause)")
     if "drbd" in checks or "heartbeat" in checks:
         _check_preferred(p, v, inventory, nodes)
     if "drbd" in checks:
@@ -927,7 +931,8 @@ def pair_model(hostvars, host, defaults=None):
       guests          hapair_guests with every field filled (normalize_guests)
       service_failover  what Mon's moves of the group read (ha-up-down.alert's
                       helper): node, peer, resources (names), mountpoints,
-                      window (mon_failover_window, seconds), record
+                      window (mon_failover_window, seconds), grace
+                      (mon_failover_grace, seconds), record
                       (the file on the first mountpoint that remembers the
                       last move), maintenance (the marker of a maintenance run)
       defaults        the effective defaults: guest (what a guest takes unless
@@ -967,6 +972,7 @@ def pair_model(hostvars, host, defaults=None):
             "resources": [res.get("name") for res in resources],
             "mountpoints": mountpoints,
             "window": v.get("mon_failover_window"),
+            "grace": v.get("mon_failover_grace"),
             "record": os.path.join(mountpoints[0], FAILOVER_RECORD) if mountpoints and mountpoints[0] else None,
             "maintenance": MAINTENANCE_MARKER,
         },

@@ -35,18 +35,20 @@ HEALTHY = {
     ("drbdadm", "cstate", "r0"): (0, "Connected"),
     ("drbdadm", "dstate", "r0"): (0, "UpToDate/UpToDate"),
 }
+MON_SHOW = ("systemctl", "show", "--property=ActiveEnterTimestamp", "--value", "--timestamp=unix", "mon.service")
 
 
 @pytest.fixture(name="conf")
 def fixture_conf(tmp_path):
     return {"node": "node1", "peer": "node2", "resources": ["r0"], "mountpoints": ["/srv"],
-            "window": 3600, "record": str(tmp_path / "srv" / ".hapair" / "service-failover"),
+            "window": 3600, "grace": 300, "record": str(tmp_path / "srv" / ".hapair" / "service-failover"),
             "maintenance": str(tmp_path / "maintenance"), "requests": str(tmp_path / "run"),
             "hb_standby": "/bin/false"}
 
 
-def answers(**changes):
+def answers(mon_age=3600, **changes):
     table = dict(HEALTHY)
+    table[MON_SHOW] = (0, "@%d" % (time.time() - mon_age))
     for key, value in changes.items():
         table[tuple(key.split("__"))] = value
     return lambda argv: table.get(tuple(argv), (1, ""))
@@ -81,6 +83,20 @@ def test_refused_unless_the_pair_is_healthy_and_holds_the_group_here(conf, chang
     assert not move
     assert reason in subject and reason in body
     assert subject.startswith("hapair: node1 moves nothing although http on vserver_web1 is down")
+
+
+@pytest.mark.parametrize("mon_age, moves", [(60, False), (299, False), (400, True)])
+def test_no_move_within_the_grace_after_mon_started(conf, mon_age, moves):
+    move, subject, _ = failover.decide(conf, [request()], time.time(), answers(mon_age=mon_age), MOUNTS)
+    assert move is moves
+    if not moves:
+        assert "Mon started here %d s ago: the guests may still be booting" % mon_age in subject
+
+
+def test_no_move_when_mon_s_start_cannot_be_read(conf):
+    move, subject, _ = failover.decide(conf, [request()], time.time(), answers(**{"__".join(MON_SHOW): (1, "")}),
+                                       MOUNTS)
+    assert not move and "Mon started here at an unknown time" in subject
 
 
 def test_refused_when_the_group_filesystem_is_not_mounted_here(conf):

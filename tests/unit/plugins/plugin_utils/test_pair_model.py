@@ -582,4 +582,5 @@ def test_the_failover_settings_follow_the_pair():
     model = pm.pair_model(inventory("lab"), "node2")
     assert model["service_failover"] == {
         "node": "node2", "peer": "node1", "resources": ["clusterdr"], "mountpoints": ["/srv"],
-        "window": 3600, "record": "/srv/.hapair/service-failover", "maintenance": "/run/hapair-maintenance"}
+        "window": 3600, "grace": 300, "record": "/srv/.hapair/service-failover",
+        "maintenance": "/run/hapair-maintenance"}
