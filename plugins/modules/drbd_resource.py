@@ -72,14 +72,14 @@ options:
     default: false
   initial_sync_primary:
     description:
-      - This node is the one whose data become the source of the initial full sync. With O(state=primary),
-        the promotion is forced (C(drbdadm primary --force NAME)) only when all of these hold, and is an
-        ordinary promotion otherwise. The conditions, all needed, follow.
-      - the peer is connected; both the local and the peer disk are C(Inconsistent);
-      - the local generation identifiers (C(drbdadm get-gi)) are those C(create-md) writes and that no
-        promotion ever changed, current UUID C(0000000000000004), no bitmap UUID, no history. The first
-        forced promotion replaces them, so a second run never forces again. No flag file is involved.
-      - Set it on exactly one node of the pair.
+      - This node is the one whose data become the source of the initial full sync. Set it on exactly one
+        node of the pair.
+      - With O(state=primary), the promotion is forced (C(drbdadm primary --force NAME)) only when both
+        conditions below hold, and is an ordinary promotion otherwise.
+      - First, the peer is connected and both the local and the peer disk are C(Inconsistent).
+      - Second, the local generation identifiers (C(drbdadm get-gi)) are those C(create-md) writes
+        and that no promotion ever changed, current UUID C(0000000000000004), no bitmap UUID, no history. The
+        first forced promotion replaces them, so a second run never forces again. No flag file is involved.
     type: bool
     default: false
   wait_connected:
