@@ -83,4 +83,6 @@ def test_every_playbook_resolves_by_fqcn_from_the_install(installed):
     for name in PLAYBOOKS:
         proc = run(["ansible-playbook", "-i", APOLLO, "hapair.cluster.%s" % name, "--syntax-check"], str(path), env)
         assert proc.returncode == 0, name + proc.stdout[-2000:] + proc.stderr[-2000:]
-        assert TOP not in proc.stdout + proc.stderr, "%s was read from the checkout" % name
+        # the playbook's path (Python's warnings name the virtualenv's files)
+        read = [line for line in proc.stdout.splitlines() if line.startswith("playbook:")]
+        assert read and all(TOP not in line for line in read), "%s was read from the checkout: %s" % (name, read)
