@@ -392,10 +392,22 @@ def event_problems(node, peer, peer_up, res, events):
         found.append("%s: refused to take the group over (DRBD %s not the newest): %s"
                      % (node, name, events["refused_takeover"]))
     if events.get("split_brain"):
-        found.append(
-            "%s: DRBD %s had a split brain (%s); the kernel log says which node's changes were "
-            "discarded (journalctl -k | grep -i split-brain). Once checked: ansible-playbook "
-            "acknowledge-split-brain.yml -e resource=%s" % (node, name, "; ".join(events["split_brain"]), name))
+        happened = "; ".join(events["split_brain"])
+        if res["cstate"] == "StandAlone" and any(" unresolved" in line for line in events["split_brain"]):
+            # DRBD kept both copies and stays disconnected until told which to keep
+            found.append(
+                "%s: DRBD %s has a split brain that DRBD left unresolved (%s): both copies are kept, "
+                "disconnected, and %s. Choose the node whose data to keep (the other one's changes since "
+                "they were separated are lost): ansible-playbook resolve-split-brain.yml -e keep=NODE "
+                "-e accept_data_loss=%s; then ansible-playbook acknowledge-split-brain.yml -e resource=%s"
+                % (node, name, happened,
+                   "this copy is Primary, in use" if res["role"] == "Primary" else "this copy is not in use",
+                   name, name))
+        else:
+            found.append(
+                "%s: DRBD %s had a split brain (%s); the kernel log says which node's changes were "
+                "discarded (journalctl -k | grep -i split-brain). Once checked: ansible-playbook "
+                "acknowledge-split-brain.yml -e resource=%s" % (node, name, happened, name))
     return found
 
 

@@ -399,6 +399,19 @@ def test_a_split_brain_is_reported_until_acknowledged(node, tree, capsys):
     assert run_module(capsys, ARGS)["problems"] == []
 
 
+def test_an_unresolved_split_brain_says_how_to_choose_the_copy_to_keep(node, tree, capsys):
+    node.active.add("systemd-nspawn@hubble.service")
+    node.cstate, node.dstate = "StandAlone", "UpToDate/Outdated"
+    write(tree / "events/clusterdr.split-brain",
+          "2026-11-27T10:00:00Z initial-split-brain detected peer=apollo13\n"
+          "2026-11-27T10:00:01Z split-brain unresolved peer=apollo13\n")
+    problems = "\n".join(run_module(capsys, ARGS)["problems"])
+    assert "split brain that DRBD left unresolved" in problems
+    assert "this copy is Primary, in use" in problems
+    assert "resolve-split-brain.yml -e keep=NODE -e accept_data_loss=clusterdr" in problems
+    assert "changes were discarded" not in problems
+
+
 def test_a_refused_takeover_is_history_once_the_copy_is_resynced(node, tree, capsys):
     write(tree / "events/clusterdr.refused-takeover", "2026-11-27T10:00:00Z refused-takeover disk=Outdated\n")
     node.role, node.peer_role, node.rsc = "Secondary", "Primary", "none"

@@ -134,7 +134,7 @@ def test_every_heartbeat_path_lost_split_brain_is_mailed_and_reported():
         assert lab(*cut).returncode == 0
     try:
         # the isolated node takes the group too: Primary, then /srv mounted
-        both = wait_for(lambda: node(passive).run("findmnt -n -S /dev/drbd0 /srv").rc == 0, 120, 3)
+        both = wait_for(lambda: node(passive).run("findmnt -n -S /dev/drbd0 -M /srv").rc == 0, 120, 3)
         assert both, drbd_state(node(passive))
         node(passive).check_output("echo written-on-the-isolated-node > /srv/split-marker && sync")
     finally:
