@@ -218,7 +218,7 @@ def test_exim_delivers_locally_without_relay(rendered):
     assert conf["dc_eximconfig_configtype"] == "local"
     assert conf["dc_smarthost"] == ""
     assert conf["dc_localdelivery"] == "mail_spool"
-    assert conf["dc_other_hostnames"] == "n1"
+    assert conf["dc_other_hostnames"] == "n1:/etc/mailname"
     assert conf["dc_local_interfaces"] == "127.0.0.1 ; ::1"
 
 

@@ -63,3 +63,10 @@ def test_mon_runs_only_on_the_active_node_after_the_guests(host):
         started = int(host.check_output(
             f"systemctl show -P ActiveEnterTimestampMonotonic systemd-nspawn@{guest}.service"))
         assert 0 < started < mon_start, (guest, started, mon_start)
+
+
+def test_mail_to_a_bare_local_user_stays_on_the_node(host):
+    """DRBD's split-brain mail goes to "root" (drbd_notify_address), which
+    exim qualifies with /etc/mailname: that name must be a local domain."""
+    routed = host.check_output("exim4 -bt root 2>&1 || true")
+    assert "undeliverable" not in routed and "R: nonlocal" not in routed, routed
