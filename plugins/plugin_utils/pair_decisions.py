@@ -34,6 +34,10 @@ UNREACHABLE = "unreachable"
 VIEW_UNREAD = "%s: DOWN or unreadable: %s"
 VIEW_UNREAD_WHY = "not in this run (--limit?)"
 VIEW_NO_HOLDER = "no node holds the resource group"
+VIEW_NO_HOLDER_TAKE = ("no node holds the resource group, although %s runs Heartbeat with every disk UpToDate "
+                       "and its Heartbeat sees the peer dead: Heartbeat missed its takeover (README: what it "
+                       "does not protect against); have it take the group: on %s, "
+                       "/usr/share/heartbeat/hb_takeover all")
 VIEW_BOTH_HOLD = "both nodes hold the resource group"
 VIEW_SPLIT_PRIMARY = "DRBD %s is Primary on %s (split brain?)"
 VIEW_HEADLINE = "pair %s: %s, group held by %s"
@@ -188,7 +192,18 @@ def pair_view(nodes, statuses, resources, guests=None):
     for status in read.values():
         problems.extend(status["problems"])
     if not holders:
-        problems.append(VIEW_NO_HOLDER)
+        # the one case with a safe answer: Heartbeat itself says the peer
+        # is dead, and this node has the newest data
+        ready = [node for node, status in read.items()
+                 if status["heartbeat"].get("running") and status["drbd"]["resources"]
+                 and all(r["disk"] == "UpToDate" for r in status["drbd"]["resources"])
+                 and all(state == "dead" for peer, state in status["heartbeat"].get("nodes", {}).items()
+                         if peer != node)
+                 and len(status["heartbeat"].get("nodes", {})) > 1]
+        if len(ready) == 1:
+            problems.append(VIEW_NO_HOLDER_TAKE % (ready[0], ready[0]))
+        else:
+            problems.append(VIEW_NO_HOLDER)
     elif len(holders) > 1:
         problems.append(VIEW_BOTH_HOLD)
     for res in resources or []:

@@ -115,6 +115,21 @@ def test_view_with_no_holder():
     assert view["lines"][0] == "pair node1 + node2: DEGRADED, group held by nobody"
 
 
+def test_view_with_no_holder_and_the_peer_dead_names_the_takeover():
+    statuses = pair(n1=dict(role="Secondary", sees="dead"))
+    statuses["node2"] = {"unreachable": True, "msg": "ssh: timeout"}
+    problems = pd.pair_view(NODES, statuses, RESOURCES)["problems"]
+    assert "Heartbeat missed its takeover" in problems[-1]
+    assert "on node1, /usr/share/heartbeat/hb_takeover all" in problems[-1]
+
+
+def test_view_with_no_holder_names_no_takeover_while_the_peer_lives_or_data_are_old():
+    for n1 in (dict(role="Secondary"), dict(role="Secondary", sees="dead", disk="Outdated")):
+        statuses = pair(n1=n1)
+        statuses["node2"] = {"unreachable": True, "msg": "ssh: timeout"}
+        assert "no node holds the resource group" in pd.pair_view(NODES, statuses, RESOURCES)["problems"]
+
+
 def test_view_with_both_holders_and_a_split_brain():
     view = pd.pair_view(NODES, pair(n2=dict(role="Primary")), RESOURCES)
     assert view["holders"] == NODES and view["active"] is None
