@@ -3,6 +3,8 @@ when several of Heartbeat's scripts send at the same moment."""
 import re
 import subprocess
 
+from fasttools import APOLLO, run_playbook
+
 SENDERS = 40
 
 
@@ -40,8 +42,12 @@ def send_together(tmp_path, shellfuncs):
     return messages(fifo.read_text())
 
 
-def test_messages_sent_at_once_arrive_whole(apollo_render, tmp_path):
-    rendered = (apollo_render / "apollo12" / "etc/ha.d/shellfuncs").read_text()
+def test_messages_sent_at_once_arrive_whole(tmp_path):
+    out = tmp_path / "render"
+    proc, _ = run_playbook(tmp_path, "render.yml", APOLLO, "-e", "render_dir=%s" % out,
+                           "-e", "heartbeat_whole_messages=true")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    rendered = (out / "apollo12" / "etc/ha.d/shellfuncs").read_text()
     lock = tmp_path / "clustermsg.lock"
     rendered = re.sub(r"flock \S+", "flock %s" % lock, rendered)
     found, stray = send_together(tmp_path, rendered)
@@ -49,3 +55,7 @@ def test_messages_sent_at_once_arrive_whole(apollo_render, tmp_path):
     assert sorted(int(dict(line.split("=", 1) for line in m)["sender"]) for m in found) == list(range(SENDERS))
     assert all(len(m) == 4 for m in found)
 
+
+
+def test_debian_shellfuncs_is_left_alone_by_default(apollo_render):
+    assert not (apollo_render / "apollo12" / "etc/ha.d/shellfuncs").exists()
