@@ -163,6 +163,14 @@ def statuses_by_node(nodes, source, var=None):
 
 # -- the pair as it stands ---------------------------------------------------------
 
+def _may_take_over_alone(node, status):
+    """NODE runs Heartbeat, sees every other node dead, and every disk of it is UpToDate."""
+    others = [state for name, state in status["heartbeat"].get("nodes", {}).items() if name != node]
+    resources = status["drbd"]["resources"]
+    return (bool(status["heartbeat"].get("running")) and bool(others) and all(s == "dead" for s in others)
+            and bool(resources) and all(r["disk"] == "UpToDate" for r in resources))
+
+
 def pair_view(nodes, statuses, resources, guests=None):
     """Both nodes put together, as status.yml shows them.
 
@@ -194,12 +202,7 @@ def pair_view(nodes, statuses, resources, guests=None):
     if not holders:
         # the one case with a safe answer: Heartbeat itself says the peer
         # is dead, and this node has the newest data
-        ready = [node for node, status in read.items()
-                 if status["heartbeat"].get("running") and status["drbd"]["resources"]
-                 and all(r["disk"] == "UpToDate" for r in status["drbd"]["resources"])
-                 and all(state == "dead" for peer, state in status["heartbeat"].get("nodes", {}).items()
-                         if peer != node)
-                 and len(status["heartbeat"].get("nodes", {})) > 1]
+        ready = [node for node, status in read.items() if _may_take_over_alone(node, status)]
         if len(ready) == 1:
             problems.append(VIEW_NO_HOLDER_TAKE % (ready[0], ready[0]))
         else:
