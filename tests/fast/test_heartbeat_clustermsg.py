@@ -56,6 +56,5 @@ def test_messages_sent_at_once_arrive_whole(tmp_path):
     assert all(len(m) == 4 for m in found)
 
 
-
 def test_debian_shellfuncs_is_left_alone_by_default(apollo_render):
     assert not (apollo_render / "apollo12" / "etc/ha.d/shellfuncs").exists()
