@@ -33,7 +33,6 @@ def test_every_rendered_file_is_the_file_on_its_node(tmp_path):
     for name in NODES:
         files = rendered_files(out / name)
         assert len(files) > 20, "%s: only %d files rendered" % (name, len(files))
-        # one command per node: the checksum of every file (or its absence)
         paths = sorted(set(files) - set(BLOCKS))
         for rendered, holder_path in BLOCKS.items():
             if rendered in files:
@@ -41,6 +40,7 @@ def test_every_rendered_file_is_the_file_on_its_node(tmp_path):
                 if files[rendered].decode() not in held:
                     differences.append("%s: %s does not hold the block render.yml writes to %s"
                                        % (name, holder_path, rendered))
+        # one command per node: the checksum of every file (or its absence)
         listing = node(name).check_output(
             "for f in %s; do if [ -f \"$f\" ]; then sha256sum \"$f\"; else echo \"missing $f\"; fi; done"
             % " ".join(shlex.quote(p) for p in paths))
