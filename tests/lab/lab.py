@@ -434,6 +434,79 @@ def net_down():
 
 
 # --------------------------------------------------------------------------
+# clock keeper
+
+def host_clock_offset():
+    """This machine's wall clock minus its monotonic clock: it moves only
+    when the wall clock steps (set by hand, or the machine paused and
+    resumed, as a snapshotted VM is)."""
+    return time.time() - time.monotonic()
+
+
+def set_node_clock(node):
+    """Set NODE's clock to this machine's; False when NODE did not answer."""
+    try:
+        res = subprocess.run(ssh_cmd(node, f"date -u -s @{time.time():.3f} >/dev/null",
+                                     options=("-o", "ConnectTimeout=10")),
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                             check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return res.returncode == 0
+
+
+class ClockKeeper:
+    """Sets the nodes' clocks again whenever this machine's wall clock steps.
+
+    A node's clock runs on this machine's monotonic clock (QEMU's TSC and
+    HPET under TCG), so a step of the wall clock never reaches it. One CI
+    machine was a VM paused for a snapshot in the middle of a run: its wall
+    clock jumped on resume and node2, which no test rebooted, stayed 40 s
+    behind. A node that does not answer (killed, booting, frozen) is tried
+    again at each poll; a node that boots reads QEMU's RTC, which follows
+    the wall clock.
+    """
+
+    def __init__(self, nodes, offset=host_clock_offset, set_clock=set_node_clock,
+                 running=None, jump=2.0, say_=None):
+        self.nodes = list(nodes)
+        self.offset = offset
+        self.set_clock = set_clock
+        self.running = running or (lambda node: True)
+        self.jump = jump
+        self.say = say_ or say
+        self.last = offset()
+        self.pending = set()
+
+    def poll(self):
+        now = self.offset()
+        if abs(now - self.last) > self.jump:
+            self.say(f"this machine's clock stepped by {now - self.last:+.1f} s: "
+                     "setting the nodes' clocks again")
+            self.pending = set(self.nodes)
+        self.last = now
+        for node in sorted(self.pending):
+            if not self.running(node):
+                self.pending.discard(node)
+            elif self.set_clock(node):
+                self.say(f"{node}'s clock set to this machine's")
+                self.pending.discard(node)
+
+
+def clock_keeper(poll=5.0):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def running(node):
+        state = load_state() or {}
+        return alive(state.get("nodes", {}).get(node))
+
+    keeper = ClockKeeper(NODES, running=running)
+    while True:
+        time.sleep(poll)
+        keeper.poll()
+
+
+# --------------------------------------------------------------------------
 # serial line relay
 
 def serial_relay(run_dir):
@@ -725,7 +798,8 @@ def running_state():
     state = load_state()
     if not state:
         return None
-    procs = [state.get("proxy"), state.get("relay"), *state.get("nodes", {}).values()]
+    procs = [state.get("proxy"), state.get("relay"), state.get("clock"),
+             *state.get("nodes", {}).values()]
     if any(alive(p) for p in procs if p):
         return state
     return state if state.get("net") else None
@@ -929,6 +1003,8 @@ def cmd_up(args):
             run(["truncate", "-s", DRBD_DISK_SIZE, os.path.join(RUN, f"{node}-vdb.raw")])
         state["relay"] = spawn([sys.executable, os.path.abspath(__file__), "_serial-relay"],
                                os.path.join(RUN, "serial-relay.log"))
+        state["clock"] = spawn([sys.executable, os.path.abspath(__file__), "_clock-keeper"],
+                               os.path.join(RUN, "clock-keeper.log"))
         save_state(state)
         folder = booted_dir(image)
         resumed = False
@@ -966,6 +1042,7 @@ def down(state):
     for node, proc in state.get("nodes", {}).items():
         stop(proc)
     stop(state.get("relay"))
+    stop(state.get("clock"))
     stop(state.get("proxy"))
     if state.get("net"):
         net_down()
@@ -997,7 +1074,7 @@ def cmd_status(args):
         say("the lab is not up")
         return 3
     print(f"suite {state['suite']}, image {state['image']}")
-    for name in ("proxy", "relay"):
+    for name in ("proxy", "relay", "clock"):
         p = state.get(name)
         print(f"  {name:8} {'running' if alive(p) else 'DEAD'} (pid {p['pid'] if p else '-'})")
     for node in NODES:
@@ -1141,6 +1218,8 @@ def main(argv=None):
     p.set_defaults(func=cmd_exec_client)
     p = sub.add_parser("_serial-relay")
     p.set_defaults(func=lambda a: serial_relay(RUN))
+    p = sub.add_parser("_clock-keeper")
+    p.set_defaults(func=lambda a: clock_keeper())
     args = parser.parse_args(argv)
     # a failed or interrupted `up` cleans up, also when run in the background
     signal.signal(signal.SIGINT, signal.default_int_handler)
