@@ -44,8 +44,7 @@ def send_together(tmp_path, shellfuncs):
 
 def test_messages_sent_at_once_arrive_whole(tmp_path):
     out = tmp_path / "render"
-    proc, _ = run_playbook(tmp_path, "render.yml", APOLLO, "-e", "render_dir=%s" % out,
-                           "-e", "heartbeat_whole_messages=true")
+    proc, _ = run_playbook(tmp_path, "render.yml", APOLLO, "-e", "render_dir=%s" % out)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     rendered = (out / "apollo12" / "etc/ha.d/shellfuncs").read_text()
     lock = tmp_path / "clustermsg.lock"
@@ -56,5 +55,10 @@ def test_messages_sent_at_once_arrive_whole(tmp_path):
     assert all(len(m) == 4 for m in found)
 
 
-def test_debian_shellfuncs_is_left_alone_by_default(apollo_render):
-    assert not (apollo_render / "apollo12" / "etc/ha.d/shellfuncs").exists()
+def test_debian_shellfuncs_is_left_alone_when_turned_off(tmp_path):
+    out = tmp_path / "render"
+    proc, _ = run_playbook(tmp_path, "render.yml", APOLLO, "-e", "render_dir=%s" % out,
+                           "-e", "heartbeat_whole_messages=false")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert (out / "apollo12" / "etc/ha.d/ha.cf").exists()
+    assert not (out / "apollo12" / "etc/ha.d/shellfuncs").exists()
