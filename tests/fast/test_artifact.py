@@ -18,7 +18,7 @@ from fasttools import APOLLO, TOP, VENV_BIN
 
 ALLOWED_TOP = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md",
                "changelogs", "docs", "meta", "playbooks", "plugins", "roles"}
-MODULES = ("csync2_group", "drbd_resource", "pair_status", "render_files", "vserver")
+MODULES = ("csync2_group", "drbd_resource", "pair_info", "pair_status", "render_files", "vserver")
 ROLES = ("csync2", "drbd", "heartbeat", "mon", "vserver_host")
 PLAYBOOKS = ("site", "new_guest", "upgrade_kernel", "switchover", "status", "render", "force_takeover",
              "resolve_split_brain", "acknowledge_split_brain", "guests")

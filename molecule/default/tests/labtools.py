@@ -201,8 +201,10 @@ def ansible_playbook(*args, timeout=3600):
 def ansible_module(host_pattern, module, args, timeout=600):
     """Run one module with ad-hoc ansible; return (rc, result dict or text)."""
     env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    # no -a at all without arguments: "{}" would be taken for raw params
+    arguments = ["-a", json.dumps(args)] if args else []
     proc = subprocess.run([os.path.join(ANSIBLE_BIN, "ansible"), "-i", INVENTORY, host_pattern,
-                           "-m", module, "-a", json.dumps(args)],
+                           "-m", module, *arguments],
                           capture_output=True, text=True, timeout=timeout, cwd=TOP, env=env,
                           check=False)
     try:
