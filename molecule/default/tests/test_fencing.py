@@ -12,6 +12,8 @@ import pytest
 from labtools import (BOOT_BOUND, FULL, GUESTS, NODES, PEER, RESOURCE, ansible_playbook, drbd_state,
                       healthy_pair, holder, http_get, lab, mails_with, node, recap_changed, wait_for, wait_http)
 
+pytestmark = pytest.mark.disruptive
+
 EVENTS = "/var/lib/hapair/events"
 
 

@@ -5,8 +5,7 @@ The lab's web1 watches http with the report's ha-up-down.alert (interval
 pair is healthy); web2 watches http mail-only (failover: false). The HTTP
 server is stopped with `systemctl stop` inside the guest, which does not
 survive the guest's restart on the other node. Each test starts from a
-healthy pair and leaves one, with the group where it was (test_failover's
-fixture `pair`).
+healthy pair and leaves one (test_failover's fixture `pair`).
 """
 import time
 
@@ -16,7 +15,7 @@ from labtools import (FULL, GUESTS, PEER, drbd_state, holder, http_get, lab, mai
                       wait_http)
 from test_failover import fixture_pair  # noqa: F401 pylint: disable=unused-import
 
-pytestmark = pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+pytestmark = [pytest.mark.skipif(not FULL, reason="slow: molecule test -s full"), pytest.mark.disruptive]
 
 RECORD = "/srv/.hapair/service-failover"
 # Mon: 3 failed checks 10 s apart, randstart, the alert, the program; then

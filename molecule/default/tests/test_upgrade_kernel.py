@@ -7,7 +7,7 @@ import pytest
 from labtools import (FULL, GUESTS, NODES, PEER, Poller, ansible_playbook, drbd_state, holder, http_get, lab,
                       node, recap_changed, uptodate_pair, wait_for)
 
-pytestmark = pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
+pytestmark = [pytest.mark.skipif(not FULL, reason="slow: molecule test -s full"), pytest.mark.disruptive]
 
 
 def _kernels(name):
