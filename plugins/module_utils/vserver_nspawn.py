@@ -35,6 +35,9 @@ SYSTEM_PATHS = {
 
 DEFAULT_ROOT = "/srv/vservers"
 DEFAULT_NET_HELPER = "/usr/local/libexec/hapair/guest-net"
+# Where systemd-nspawn (257) mounts the sockets a guest exports to the host,
+# one folder per machine, removed when nspawn ends cleanly.
+UNIX_EXPORT = "/run/systemd/nspawn/unix-export/%s"
 DROPIN_NAME = "hapair-guest.conf"
 
 # systemd-nspawn picks user-namespace ranges of 65536 ids between these two
@@ -178,10 +181,16 @@ def render_dropin(name, address, interface, gateway=None, helper=DEFAULT_NET_HEL
     if gateway:
         args.append(str(gateway))
     arg_text = " ".join(args)
+    export = UNIX_EXPORT % name
     return "".join([
         HEADER % name,
         "# Never enabled at boot: the Heartbeat cluster script starts the guest.\n",
         "[Service]\n",
+        "# A guest killed (the cluster script kills one that will not stop) leaves\n",
+        "# systemd-nspawn's socket export mounted, and nspawn then refuses to start\n",
+        "# it again on this node (\"exists already, refusing\"): clear it first.\n",
+        "ExecStartPre=-/usr/bin/umount --quiet %s\n" % export,
+        "ExecStartPre=-/usr/bin/rmdir %s\n" % export,
         "ExecStartPost=%s up %s\n" % (helper, arg_text),
         "ExecStopPost=-%s down %s\n" % (helper, arg_text),
     ])

@@ -30,7 +30,9 @@ description:
     the helper O(net_helper) (installed by role C(hapair.cluster.vserver_host)), which puts O(address)
     on C(host0) with a default route, and on the node routes the address to C(ve-NAME), answers ARP for
     it on O(interface) (proxy ARP) and turns on forwarding. When the guest stops it removes the route
-    and the ARP entry. Nothing in the guest's own configuration depends on the node it runs on."
+    and the ARP entry. Nothing in the guest's own configuration depends on the node it runs on.
+    Before each start the drop-in also clears the socket export that a killed systemd-nspawn leaves
+    mounted (C(/run/systemd/nspawn/unix-export/NAME)), without which the guest would not start again."
   - "User namespace (nspawn): each guest gets a fixed range of 65536 ids (C(PrivateUsers=BASE:65536))
     whose BASE is derived from the guest name (or given as O(uid_base)), with
     C(PrivateUsersOwnership=chown). systemd-nspawn chowns the tree into that range on its first start;
