@@ -888,7 +888,8 @@ def resume_booted(state, folder):
         return False
     # The clocks stopped when the state was saved: set them to the host's.
     for node in NODES:
-        ssh_run(node, f"date -u -s @{time.time():.3f} >/dev/null")
+        if not set_node_clock(node):
+            raise LabError(f"{node}: setting its clock to this machine's failed")
     return True
 
 
