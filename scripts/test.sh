@@ -53,43 +53,28 @@ if [ "$fast_only" = no ]; then
   # CI stops a run at 90 min. Without a terminal (CI), the lab step gets
   # what is left of 78 min, so that a stuck or slow lab still ends the run
   # with what the nodes were doing (scripts/lab_report.sh) instead of a
-  # bare timeout.
-  # A scenario that failed because a node's kernel crashed under emulation
-  # (scripts/lab_crash.sh says why that is the emulator's fault) runs once
-  # more, on a new lab, within the same budget; any other failure, or a
-  # second crash, fails the run.
-  attempt=1
-  while :; do
-    budget=$(( ${HAPAIR_CI_MINUTES:-78} * 60 - SECONDS ))
-    [ "$budget" -gt 600 ] || budget=600
-    # Molecule keeps its state (created, converged) outside the clone, per
-    # folder name: a run stopped short would make the next one skip create.
-    molecule reset
-    rc=0
-    if [ -t 0 ]; then
-      # at a terminal, no budget: timeout would put Molecule in a process
-      # group of its own, out of reach of Ctrl-C
-      HAPAIR_JUNIT_DIR=$results molecule test || rc=$?
-    else
-      HAPAIR_JUNIT_DIR=$results timeout --kill-after=30 "$budget" molecule test || rc=$?
-    fi
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-      echo "lab: stopped after its budget of $budget s; what the lab was doing:" >&2
-      bash scripts/lab_report.sh || true
-      timeout 300 molecule destroy || python3 tests/lab/lab.py down || true
-      break
-    fi
-    [ "$rc" -ne 0 ] || break
-    # Molecule's destroy took the lab down; lab.py keeps its consoles.
-    python3 tests/lab/lab.py down > /dev/null 2>&1 || true
-    if [ "$attempt" -eq 1 ] && bash scripts/lab_crash.sh .lab/logs >&2; then
-      echo "lab: a node's kernel crashed under emulation (above), not a check:" \
-        "the scenario runs once more on a new lab ($((SECONDS - start)) s spent)" >&2
-      attempt=2
-      continue
-    fi
-    break
-  done
+  # bare timeout. scripts/lab_scenario.sh runs Molecule's steps one by one,
+  # and boots again a node whose kernel panicked under emulation instead
+  # of failing the run or starting a new scenario.
+  budget=$(( ${HAPAIR_CI_MINUTES:-78} * 60 - SECONDS ))
+  [ "$budget" -gt 600 ] || budget=600
+  # Molecule keeps its state (created, converged) outside the clone, per
+  # folder name: a run stopped short would make the next one skip create.
+  molecule reset
+  rc=0
+  export HAPAIR_JUNIT_DIR=$results
+  if [ -t 0 ]; then
+    # at a terminal, no budget: timeout would put Molecule in a process
+    # group of its own, out of reach of Ctrl-C
+    bash scripts/lab_scenario.sh || rc=$?
+  else
+    timeout --kill-after=30 "$budget" bash scripts/lab_scenario.sh || rc=$?
+  fi
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "lab: stopped after its budget of $budget s; what the lab was doing:" >&2
+    bash scripts/lab_report.sh || true
+    timeout 300 molecule destroy || python3 tests/lab/lab.py down || true
+  fi
   echo "lab: $((SECONDS - start)) s"
   [ "$rc" -eq 0 ] || exit "$rc"
 fi

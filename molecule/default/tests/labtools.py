@@ -127,6 +127,20 @@ def healthy_pair():
     return active
 
 
+def restore_pair():
+    """Bring the pair back to health: the replication link plugged, every
+    node running (a killed one booted again on its disks), Connected
+    UpToDate/UpToDate, one node holding the group, the guests answering.
+    The group is not moved back (switchover.yml, checked in
+    test_operations.py): auto_failback is off, as on a real pair."""
+    assert lab("restore-link").returncode == 0
+    for name in NODES:
+        # `lab.py start` on a running node only says so
+        res = lab("start", name, timeout=BOOT_BOUND)
+        assert res.returncode == 0, res.stdout + res.stderr
+    healthy_pair()
+
+
 def mails_with(host, text):
     """How many mails in HOST's mailboxes have TEXT in their subject."""
     out = host.run("grep -h '^Subject:' /var/mail/* 2>/dev/null").stdout

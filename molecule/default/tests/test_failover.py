@@ -16,7 +16,7 @@ import time
 import pytest
 
 from labtools import (BOOT_BOUND, FULL, GUESTS, NODES, PEER, ansible_playbook, drbd_state, healthy_pair,
-                      holder, http_get, lab, node, uptodate_pair, wait_for, wait_http)
+                      holder, http_get, lab, node, restore_pair, uptodate_pair, wait_for, wait_http)
 
 pytestmark = pytest.mark.disruptive
 
@@ -25,20 +25,6 @@ DEADTIME = 6
 # emulation); the benchmark measures against
 # the target (deadtime + 10 s).
 FAILOVER_BOUND = DEADTIME + 240
-
-
-def restore_pair():
-    """Bring the pair back to health: the replication link plugged, every
-    node running (a killed one booted again on its disks), Connected
-    UpToDate/UpToDate, one node holding the group, the guests answering.
-    The group is not moved back (switchover.yml, checked in
-    test_operations.py): auto_failback is off, as on a real pair."""
-    assert lab("restore-link").returncode == 0
-    for name in NODES:
-        # `lab.py start` on a running node only says so
-        res = lab("start", name, timeout=BOOT_BOUND)
-        assert res.returncode == 0, res.stdout + res.stderr
-    healthy_pair()
 
 
 @pytest.fixture(name="pair")
