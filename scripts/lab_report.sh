@@ -28,11 +28,11 @@ bash scripts/lab_crash.sh .lab/run || true
 
 for node in node1 node2; do
   echo "--- $node"
-  timeout 120 python3 tests/lab/lab.py ssh "$node" -- '
+  timeout 50 python3 tests/lab/lab.py ssh "$node" -- '
     uptime
     ps -eo pid,etime,time,pcpu,args --sort=-time | head -n 12 | cut -c1-160
     drbdadm status 2>&1
     cl_status rscstatus 2>&1
     systemctl list-jobs --no-pager 2>&1 | head -n 12
-    journalctl -n 300 --no-pager 2>&1 | grep -v -e sshd-session -e pam_ | tail -n 30 | cut -c1-200' 2>&1 || echo "$node: no answer within 120 s"
+    journalctl -n 300 --no-pager 2>&1 | grep -v -e sshd-session -e pam_ | tail -n 30 | cut -c1-200' 2>&1 || echo "$node: no answer within 50 s"
 done

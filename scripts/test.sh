@@ -51,12 +51,12 @@ if [ "$fast_only" = no ]; then
   cat .lab/build.log
   echo "lab images ready after $((SECONDS - start)) s of waiting"
   # CI stops a run at 90 min. Without a terminal (CI), the lab step gets
-  # what is left of 78 min, so that a stuck or slow lab still ends the run
-  # with what the nodes were doing (scripts/lab_report.sh) instead of a
-  # bare timeout. scripts/lab_scenario.sh runs Molecule's steps one by one,
+  # what is left of 82 min, so that a stuck or slow lab still ends the run
+  # with what the nodes were doing (scripts/lab_report.sh, 2 min at most)
+  # and takes the lab down (2 min at most) instead of a bare timeout. scripts/lab_scenario.sh runs Molecule's steps one by one,
   # and boots again a node whose kernel panicked under emulation instead
   # of failing the run or starting a new scenario.
-  budget=$(( ${HAPAIR_CI_MINUTES:-78} * 60 - SECONDS ))
+  budget=$(( ${HAPAIR_CI_MINUTES:-82} * 60 - SECONDS ))
   [ "$budget" -gt 600 ] || budget=600
   # Molecule keeps its state (created, converged) outside the clone, per
   # folder name: a run stopped short would make the next one skip create.
@@ -72,8 +72,8 @@ if [ "$fast_only" = no ]; then
   fi
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     echo "lab: stopped after its budget of $budget s; what the lab was doing:" >&2
-    bash scripts/lab_report.sh || true
-    timeout 300 molecule destroy || python3 tests/lab/lab.py down || true
+    timeout 120 bash scripts/lab_report.sh || true
+    timeout 120 molecule destroy || python3 tests/lab/lab.py down || true
   fi
   echo "lab: $((SECONDS - start)) s"
   [ "$rc" -eq 0 ] || exit "$rc"

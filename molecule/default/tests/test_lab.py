@@ -108,7 +108,10 @@ def test_package_comes_through_the_proxy(host):
     # The package lists are fetched through the proxy too, unless site.yml
     # already did (CI's verify runs after the converge). A package is
     # downloaded, not installed: the roles' apt tasks prove installing, and
-    # dpkg under TCG costs a minute per node.
+    # dpkg under TCG costs a minute per node. One node is enough: both
+    # reach the proxy the same way, and each download costs 40 s.
+    if this(host) != "node1":
+        pytest.skip("the proxy's path is the same for node2")
     res = host.run("{ ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || apt-get -q update; } && "
                    "cd /tmp && rm -f hello_*.deb && apt-get download -q hello && dpkg-deb -I hello_*.deb")
     assert res.rc == 0, res.stdout + res.stderr
