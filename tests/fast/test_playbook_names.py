@@ -18,7 +18,7 @@ COLLECTION = "hapair.cluster"
 # Imported first by every playbook; not run on its own.
 IMPORTED_ONLY = ("validate",)
 CALLABLE = ("site", "new_guest", "upgrade_kernel", "switchover", "status", "render", "force_takeover",
-            "resolve_split_brain", "acknowledge_split_brain", "guests", "update_guests")
+            "resolve_split_brain", "acknowledge_split_brain", "guests", "update_guests", "export")
 ENTRY_POINTS = ("site.yml", "new-guest.yml", "upgrade-kernel.yml", "update-guests.yml")
 
 
