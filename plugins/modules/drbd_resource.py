@@ -107,6 +107,8 @@ options:
         left at the current rate), instead of waiting silently until O(timeout). Call the module again
         with O(wait_started) set to the RV(wait_started) it returned to go on waiting; it fails once
         O(timeout) seconds have passed since then, with the last state it saw.
+      - A call with O(wait_started) also fails, without waiting out O(timeout), when the peer was not connected
+        for the whole of its slice: no sync goes on without the peer (a node that died or a cut link).
       - V(0) waits silently.
     type: int
     default: 0
@@ -547,11 +549,24 @@ class Run:
         # the progress line is due EVERY seconds after this call began
         slice_ = min(max(1.0, every - (self.res.clock() - self.called_at)), left) if every > 0 else left
         before, clock = self.state["sync_progress"], self.res.clock()
+        def peer_gone(state):
+            return not is_connected(state, self.family) and state["peer_disk"] in ("DUnknown", "Unknown")
+
+        was_gone = peer_gone(self.state)
         self.state, ok = self.res.wait_for(self.family, synced, max(0.0, slice_))
         if ok:
             return
         waited = self.res.wall() - started
         progress = self.state["sync_progress"]
+        if every > 0 and self.params["wait_started"] is not None and was_gone and peer_gone(self.state):
+            # A whole slice without the peer: no sync goes on, and waiting
+            # out the timeout (30 min by default) would only hide why.
+            self.fail(
+                "%s cannot become UpToDate on both nodes: the peer has not been connected for the last %s "
+                "(%s)%s. Nothing was changed. Bring the peer node or the replication link back: the sync "
+                "goes on by itself from where it stopped; then run again."
+                % (self.name, duration(self.res.clock() - clock), describe(self.state),
+                   "" if progress is None else ", sync %.1f%% done" % progress))
         if waited < timeout and every > 0:
             eta = seconds_left(before, progress, self.res.clock() - clock)
             self.extra["waiting"] = True

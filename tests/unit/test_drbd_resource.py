@@ -741,6 +741,30 @@ def test_progress_every_fails_once_the_whole_timeout_has_passed(node, clock):
     assert "not UpToDate on both nodes after 1 min 30 s" in results[1]["msg"], results[1]["msg"]
 
 
+def test_a_wait_fails_at_once_when_the_peer_is_gone_for_a_whole_slice(node, clock):
+    """The peer dies during the initial sync: the next slice fails, with the
+    progress, instead of waiting out the 30-minute timeout."""
+    node.peer_has_data = True
+    node.sync_polls = 1000
+    first = run(dict(state="up", wait_uptodate=True, timeout=1800, progress_every=30))
+    assert first["waiting"]
+    node.cstate, node.peer_role, node.peer_disk = "WFConnection", "Unknown", "DUnknown"
+    node.write_proc()
+    gone = run(dict(state="up", wait_uptodate=True, timeout=1800, progress_every=30,
+                    wait_started=first["wait_started"]))
+    assert gone.get("failed"), gone
+    assert "the peer has not been connected for the last 30 s" in gone["msg"], gone["msg"]
+    assert "WFConnection" in gone["msg"] and "Nothing was changed" in gone["msg"]
+    assert clock[0] - first["wait_started"] < 120
+
+
+def test_a_wait_that_starts_before_the_peer_connects_goes_on(node, clock):
+    """The call that begins the wait gives the peer its whole slice to connect."""
+    node.peer_up = False
+    first = run(dict(state="up", wait_uptodate=True, timeout=600, progress_every=30))
+    assert not first.get("failed") and first["waiting"], first
+
+
 def test_progress_every_in_check_mode_does_not_wait(node):
     node.set_synced()
     node.disk = "Inconsistent"
