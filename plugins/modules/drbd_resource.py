@@ -108,7 +108,7 @@ options:
         with O(wait_started) set to the RV(wait_started) it returned to go on waiting; it fails once
         O(timeout) seconds have passed since then, with the last state it saw.
       - A call with O(wait_started) also fails, without waiting out O(timeout), when the peer was not connected
-        for the whole of its slice: no sync goes on without the peer (a node that died or a cut link).
+        for the whole of its slice, since no sync goes on without the peer (a node that died or a cut link).
       - V(0) waits silently.
     type: int
     default: 0
@@ -549,6 +549,7 @@ class Run:
         # the progress line is due EVERY seconds after this call began
         slice_ = min(max(1.0, every - (self.res.clock() - self.called_at)), left) if every > 0 else left
         before, clock = self.state["sync_progress"], self.res.clock()
+
         def peer_gone(state):
             return not is_connected(state, self.family) and state["peer_disk"] in ("DUnknown", "Unknown")
 
