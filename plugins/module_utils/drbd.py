@@ -247,9 +247,16 @@ def describe_signatures(signatures):
 
 
 def metadata_verdict(rc, out, err):
-    """'valid', 'none' or 'unknown' from `drbdadm dump-md RES`."""
+    """'valid', 'none' or 'unknown' from `drbdadm dump-md RES`.
+
+    Metadata that a node left "unclean" (it lost power while the resource
+    was attached: its activity log still to be applied) are metadata all
+    the same: attaching applies the log (drbdadm's attach runs apply-al
+    first), and nothing may ever be created over them."""
     text = (out or "") + "\n" + (err or "")
     if rc == 0 and re.search(r'^version\s+"v0[89]";', out or "", re.MULTILINE):
+        return "valid"
+    if re.search(r'Found meta data is "unclean", please apply-al first', text):
         return "valid"
     if rc != 0 and "No valid meta data found" in text:
         return "none"
