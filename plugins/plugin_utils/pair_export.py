@@ -73,12 +73,14 @@ PREFIX_FILES = (
 )
 GROUP_FILES = ("pair", "drbd", "heartbeat", "csync2", "mon", "guests")
 
-# DRBD 8.4's own defaults (drbdsetup(8)) of the options the collection writes:
-# a node that leaves an option unset runs with these.
+# DRBD 8.4's own defaults of the options the collection writes: a node that
+# leaves an option unset runs with these. Read on Debian 13's 8.4.11 module
+# with drbd-utils 9.22 (`drbdsetup show --show-defaults RES` and
+# `drbdsetup-84 xml-help disk-options|net-options`); on-io-error is detach.
 DRBD_BUILTIN = {
     ("startup", "wfc-timeout"): "0",
     ("startup", "degr-wfc-timeout"): "0",
-    ("disk", "on-io-error"): "pass_on",
+    ("disk", "on-io-error"): "detach",
     ("disk", "resync-rate"): "250k",
     ("disk", "al-extents"): "1237",
     ("disk", "c-plan-ahead"): "20",

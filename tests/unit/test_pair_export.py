@@ -277,3 +277,13 @@ def test_export_hosts(groups, group, expected):
 def test_export_hosts_refuses(groups, group, why):
     with pytest.raises(ValueError, match=".*" + why.replace("(", r"\(").replace(")", r"\)")):
         pair_export.export_hosts(groups, group)
+
+
+def test_an_unset_on_io_error_is_drbd_84s_detach():
+    """DRBD 8.4.11 detaches by default (drbdsetup show --show-defaults on the
+    lab's nodes): an export that wrote pass_on would change the pair."""
+    dump = DUMP.replace("on-io-error detach; ", "")
+    assert "on-io-error" not in dump
+    result = export({"node-a": node("node-a", dump=dump), "node-b": node("node-b", dump=dump)})
+    [res] = result["variables"]["pair"]["drbd_resources"]
+    assert res["on_io_error"] == "detach"
