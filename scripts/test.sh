@@ -53,9 +53,10 @@ if [ "$fast_only" = no ]; then
   # CI stops a run at 90 min. Without a terminal (CI), the lab step gets
   # what is left of 82 min, so that a stuck or slow lab still ends the run
   # with what the nodes were doing (scripts/lab_report.sh, 2 min at most)
-  # and takes the lab down (2 min at most) instead of a bare timeout. scripts/lab_scenario.sh runs Molecule's steps one by one,
-  # and boots again a node whose kernel panicked under emulation instead
-  # of failing the run or starting a new scenario.
+  # and takes the lab down (2 min at most) instead of a bare timeout.
+  # scripts/lab_scenario.sh runs Molecule's steps one by one, and boots
+  # again a node whose kernel panicked under emulation instead of failing
+  # the run or starting a new scenario.
   budget=$(( ${HAPAIR_CI_MINUTES:-82} * 60 - SECONDS ))
   [ "$budget" -gt 600 ] || budget=600
   # Molecule keeps its state (created, converged) outside the clone, per

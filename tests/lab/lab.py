@@ -613,9 +613,7 @@ def node_start(state, node, resume_from=None):
     if os.path.exists(sock):
         os.unlink(sock)
     cmd = qemu_cmd(node)
-    # where this boot's lines start in the console (QEMU appends to it):
-    # `crashed_nodes` reads only what the running kernel wrote
-    state.setdefault("console_start", {})[node] = console_size(node)
+    mark_boot(state, node)
     if resume_from:
         cmd += ["-incoming", f"exec:cat {shlex.quote(resume_from)}"]
     proc = spawn(cmd, os.path.join(RUN, f"{node}-qemu.log"))
@@ -755,6 +753,12 @@ def wait_ssh(nodes, timeout=UP_TIMEOUT, state=None):
     if pending:
         raise LabError(f"{', '.join(pending)} did not answer SSH within {timeout} s; "
                        f"see the console logs in {RUN}")
+
+
+def mark_boot(state, node):
+    """Note where NODE's new boot starts in its console (QEMU appends to it):
+    `crashed_nodes` reads only what the running kernel wrote."""
+    state.setdefault("console_start", {})[node] = console_size(node)
 
 
 def crashed_nodes(state):
@@ -1184,7 +1188,7 @@ def cmd_qmp_node(command, done, **arguments):
             raise LabError(f"{args.node} is not running (`lab.py start {args.node}`)")
         if command == "system_reset":
             # a new boot: a panic before the reset is not this kernel's
-            state.setdefault("console_start", {})[args.node] = console_size(args.node)
+            mark_boot(state, args.node)
             save_state(state)
         qmp(args.node, command, **arguments)
         say(f"{args.node} {done}")
