@@ -91,6 +91,16 @@ def update_guests_plan(simulated, holder, guests, restart=None, interrupted=Fals
     return pd.update_guests_plan(holder, list(guests), outputs, restart or None, bool(interrupted))
 
 
+def existing_pair(statuses, nodes, resources, markers):
+    """Whether site.yml may go on with what runs on the nodes: problems, adopting, running, message."""
+    nodes = _nodes(nodes)
+    markers = pd.statuses_by_node(nodes, _mapping(markers, "markers"))
+    managed = dict((node, bool(isinstance(result, Mapping) and (result.get("stat") or {}).get("exists")))
+                   for node, result in markers.items())
+    return pd.existing_pair(nodes, pd.statuses_by_node(nodes, _mapping(statuses, "input of existing_pair")),
+                            list(resources or []), managed)
+
+
 class FilterModule(object):
     """hapair.cluster pair decision filters."""
 
@@ -103,4 +113,5 @@ class FilterModule(object):
             "upgrade_preflight": upgrade_preflight,
             "upgrade_plan_lines": upgrade_plan_lines,
             "update_guests_plan": update_guests_plan,
+            "existing_pair": existing_pair,
         }

@@ -33,6 +33,7 @@ PATHS = dict(
     default_grub="/etc/default/grub",
     default_grub_d="/etc/default/grub.d",
     ha_cf="/etc/ha.d/ha.cf",
+    sys_block="/sys/block",
 )
 
 # cl_status nodestatus answers that mean "this node is in the cluster".
@@ -282,15 +283,36 @@ def collect_heartbeat(module, runner, node, peer):
 
 # -- DRBD, mounts, guests, Mon --------------------------------------------------
 
-def parse_mounts(text):
-    """mount point -> source, from /proc/mounts text."""
+def parse_mounts(text, with_type=False):
+    """mount point -> source (with_type: (source, fstype)), from /proc/mounts text."""
     mounts = {}
     for line in (text or "").splitlines():
         fields = line.split()
-        if len(fields) >= 2:
+        if len(fields) >= 3 or (len(fields) == 2 and not with_type):
             # /proc/mounts escapes spaces as \040
-            mounts[fields[1].replace("\\040", " ")] = fields[0]
+            mounts[fields[1].replace("\\040", " ")] = (fields[0], fields[2]) if with_type else fields[0]
     return mounts
+
+
+def backing_devices(minor):
+    """The block devices under /dev/drbdMINOR (its slaves in sysfs: the backing
+    disk, and the metadata disk when it is external), as /dev paths; [] when
+    the minor is not attached to a disk."""
+    if minor is None:
+        return []
+    try:
+        names = os.listdir(os.path.join(PATHS["sys_block"], "drbd%s" % minor, "slaves"))
+    except OSError:
+        return []
+    return ["/dev/" + name for name in sorted(names)]
+
+
+def resolve_disks(disks):
+    """path -> the device it names on this node (symlinks followed), None when missing."""
+    out = {}
+    for path in sorted(set(str(p) for p in (disks or {}).values() if p)):
+        out[path] = os.path.realpath(path) if os.path.exists(path) else None
+    return out
 
 
 def drbd_healthy(state, family):
@@ -307,10 +329,12 @@ def collect_drbd(module, resources):
     states = []
     if resources and module.get_bin_path("drbdadm"):
         version, family = DrbdResource(module, resources[0]["name"]).version()
-    mounts = parse_mounts(read_text(PATHS["proc_mounts"]))
+    mounts = parse_mounts(read_text(PATHS["proc_mounts"]), with_type=True)
     for res in resources:
         name = res["name"]
-        item = dict(name=name, minor=res.get("minor"), mountpoint=res.get("mountpoint"), error=None)
+        item = dict(name=name, minor=res.get("minor"), mountpoint=res.get("mountpoint"), error=None,
+                    backing=backing_devices(res.get("minor")),
+                    disks=resolve_disks(res.get("disks") if isinstance(res.get("disks"), dict) else {}))
         try:
             if not module.get_bin_path("drbdadm"):
                 raise DrbdError("drbdadm is not installed")
@@ -320,8 +344,10 @@ def collect_drbd(module, resources):
                          replication="Off", disk="DUnknown", peer_disk="DUnknown", sync_progress=None)
             item["error"] = str(exc)
         item.update(state)
-        source = mounts.get(res.get("mountpoint") or "")
+        source, fstype = mounts.get(res.get("mountpoint") or "", (None, None))
         item["mounted"] = source is not None and source.startswith("/dev/drbd")
+        item["mounted_from"] = source
+        item["fstype"] = fstype
         item["healthy"] = drbd_healthy(state, family)
         item["summary"] = describe(state)
         states.append(item)

@@ -35,7 +35,8 @@ options:
   resources:
     description:
       - The pair's DRBD resources, for example the inventory's C(drbd_resources). Only the keys
-        C(name) (required), C(minor) and C(mountpoint) are read; other keys are ignored.
+        C(name) (required), C(minor), C(mountpoint) and C(disks) (node -> backing device; each path is
+        resolved on this node) are read; other keys are ignored.
     type: list
     elements: dict
     default: []
@@ -149,7 +150,11 @@ drbd:
       description: >-
         One item per resource of O(resources), in order: name, minor, mountpoint, configured, role,
         peer_role, cstate, replication, disk, peer_disk, sync_progress (percent or None), mounted,
-        healthy (Connected and UpToDate/UpToDate), summary (one line), error (None or why it could not be read).
+        mounted_from and fstype (the source and type of what is mounted on the mountpoint, None when
+        nothing is), backing (the devices under C(/dev/drbdMINOR) in sysfs, [] when it has no disk
+        attached), disks (each path of the resource's C(disks) -> the device it names here, None when
+        missing), healthy (Connected and UpToDate/UpToDate), summary (one line), error (None or why it
+        could not be read).
       type: list
       elements: dict
   sample:
@@ -158,7 +163,8 @@ drbd:
     resources:
       - {name: clusterdr, minor: 0, mountpoint: /srv, configured: true, role: Primary, peer_role: Secondary,
          cstate: Connected, replication: Connected, disk: UpToDate, peer_disk: UpToDate, sync_progress: null,
-         mounted: true, healthy: true, summary: "role Primary/Secondary, connection Connected, disk UpToDate/UpToDate",
+         mounted: true, mounted_from: /dev/drbd0, fstype: ext3, backing: [/dev/sda11],
+         disks: {/dev/sda11: /dev/sda11}, healthy: true, summary: "role Primary/Secondary, connection Connected, disk UpToDate/UpToDate",
          error: null}
 guests:
   description: guest -> running here.

@@ -94,6 +94,28 @@ PLAN_REBOOT = "; would boot the new kernel once, rejoin, then make it the defaul
 PLAN_NO_REBOOT = "; nothing to do"
 PLAN_MOVE_FIRST = "; the group would first move to %s"
 
+# existing_pair
+EXISTING_DISK = ("%s: DRBD %s runs on %s (the devices under /dev/drbd%s), but the inventory's disk for %s is %s%s:"
+                 " site.yml would rewrite its resource file for another disk. Correct drbd_resources (export.yml"
+                 " reads a running pair), or take the resource down yourself first")
+EXISTING_DISK_MISSING = " (no such device on the node)"
+EXISTING_DISK_NAMES = " (%s on the node)"
+EXISTING_MOUNT = ("%s: %s is mounted from %s, not from DRBD %s's %s: correct drbd_resources (minor, mountpoint),"
+                  " or unmount it yourself first")
+EXISTING_FSTYPE = ("%s: %s holds %s (mounted from %s), but drbd_resources %s says fstype %s: the collection never"
+                   " makes a filesystem over one that exists; set fstype: %s")
+EXISTING_ADOPT = ("the pair already runs (%s) and hapair.cluster has not managed it yet: it takes over only a"
+                  " healthy pair")
+EXISTING_RUNS = "%s on %s"
+EXISTING_REFUSED = "site.yml REFUSED on the pair %s before changing anything on it:"
+EXISTING_ADOPT_DO = (
+    "What to do: make the pair healthy as it is (every resource Connected UpToDate/UpToDate on both nodes,"
+    " Heartbeat running on both and each seeing the other; status.yml shows it), then run site.yml again;"
+    " run it with --check --diff first to see what it would change.")
+EXISTING_OK_BLANK = "%s: nothing of the pair runs yet; site.yml builds it"
+EXISTING_OK_MANAGED = "%s: managed by hapair.cluster; what runs matches the inventory"
+EXISTING_OK_ADOPT = "%s: a healthy pair built without hapair.cluster (%s); site.yml takes it over"
+
 # GRUB_SAVEDEFAULT values that turn it on.
 TRUE_WORDS = ("true", "y", "yes", "1")
 
@@ -353,6 +375,98 @@ def health_success(nodes, step, health):
     """The line that lets STEP run."""
     rest = HEALTH_OK_RESTING % ", ".join(health["resting"]) if health["resting"] else ""
     return HEALTH_OK % (_pair_name(nodes), step) + rest
+
+
+# -- a pair that already runs -------------------------------------------------------
+
+def _runs_here(node, status):
+    """What of the pair runs on NODE: DRBD resources up or mounted, Heartbeat."""
+    out = []
+    for res in status["drbd"]["resources"]:
+        if res.get("configured") or res.get("backing") or res.get("mounted_from"):
+            out.append("DRBD %s" % res["name"])
+    if status["heartbeat"]["running"]:
+        out.append("Heartbeat")
+    return EXISTING_RUNS % (", ".join(out), node) if out else None
+
+
+def _resource_problems(node, status, wanted):
+    """What NODE runs of each resource of WANTED that the inventory contradicts."""
+    problems = []
+    by_name = dict((res.get("name"), res) for res in wanted if isinstance(res, Mapping))
+    for res in status["drbd"]["resources"]:
+        want = by_name.get(res["name"])
+        if want is None:
+            continue
+        disk = (want.get("disks") or {}).get(node)
+        backing = res.get("backing") or []
+        if backing and disk:
+            real = (res.get("disks") or {}).get(disk)
+            if real not in backing:
+                names = EXISTING_DISK_MISSING if real is None else (
+                    EXISTING_DISK_NAMES % real if real != disk else "")
+                problems.append(EXISTING_DISK % (node, res["name"], ", ".join(backing), res.get("minor"), node,
+                                                 disk, names))
+        source = res.get("mounted_from")
+        if source is None:
+            continue
+        if want.get("device") and source != want["device"]:
+            problems.append(EXISTING_MOUNT % (node, res["mountpoint"], source, res["name"], want["device"]))
+        elif want.get("fstype") and res.get("fstype") and res["fstype"] != want["fstype"]:
+            problems.append(EXISTING_FSTYPE % (node, res["mountpoint"], res["fstype"], source, res["name"],
+                                               want["fstype"], res["fstype"]))
+    return problems
+
+
+def existing_pair(nodes, statuses, resources, managed):
+    """Whether site.yml may go on with what already runs on the pair's nodes.
+
+    STATUSES: node -> pair_status result (with the inventory's RESOURCES
+    given, so that it resolved their disks); RESOURCES: the model's
+    resources; MANAGED: node -> True when hapair.cluster already manages
+    the node (its marker). Whatever runs must match the inventory: a
+    resource attached to another disk, a mountpoint mounted from another
+    device or holding another filesystem type is refused. A pair that runs
+    and that the collection has never managed (one built by hand) must
+    also be healthy (the rule of pair_health), so that taking it over
+    never starts from a degraded pair. A pair the collection manages may
+    be degraded: site.yml is what repairs it.
+
+    Returns dict(problems, adopting, running, message): message is the
+    refusal's lines, or one line saying why the run goes on.
+    """
+    read = dict((node, statuses[node]) for node in nodes if _is_read(statuses.get(node)))
+    problems = []
+    running = []
+    for node in nodes:
+        if node not in read:
+            result = statuses.get(node)
+            why = result.get("msg", UNREACHABLE) if isinstance(result, Mapping) else HEALTH_UNREAD_WHY
+            problems.append(HEALTH_UNREAD % (node, why))
+            continue
+        problems.extend(_resource_problems(node, read[node], resources or []))
+        runs = _runs_here(node, read[node])
+        if runs:
+            running.append(runs)
+    adopting = bool(running) and not any((managed or {}).get(node) for node in nodes)
+    health = None
+    if adopting and len(read) == len(nodes):
+        health = pair_health(nodes, statuses)
+        if health["problems"]:
+            problems.append(EXISTING_ADOPT % "; ".join(running))
+            problems.extend(health["problems"])
+    pair = _pair_name(nodes)
+    if problems:
+        message = [EXISTING_REFUSED % pair] + _unique(problems)
+        if health and health["problems"]:
+            message += [HEALTH_SEEN] + health["seen"] + [EXISTING_ADOPT_DO]
+    elif adopting:
+        message = [EXISTING_OK_ADOPT % (pair, "; ".join(running))]
+    elif running:
+        message = [EXISTING_OK_MANAGED % pair]
+    else:
+        message = [EXISTING_OK_BLANK % pair]
+    return dict(problems=_unique(problems), adopting=adopting, running=running, message=message)
 
 
 # -- a switchover ----------------------------------------------------------------

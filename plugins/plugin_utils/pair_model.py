@@ -65,6 +65,10 @@ FAILOVER_RECORD = ".hapair/service-failover"
 # Present (in /run, gone at reboot) while a maintenance run (update-guests.yml)
 # works on the guests: Mon moves nothing meanwhile.
 MAINTENANCE_MARKER = "/run/hapair-maintenance"
+# Written on both nodes by site.yml once it has checked what ran there: from
+# then on hapair.cluster manages the pair, and a degraded pair is repaired by
+# site.yml instead of being refused as one built by hand would be.
+MANAGED_MARKER = "/var/lib/hapair/managed"
 
 # How guests run when neither vserver_host_backend nor hapair_guest_backend is set.
 GUEST_BACKEND = "nspawn"
@@ -935,6 +939,7 @@ def pair_model(hostvars, host, defaults=None):
                       (mon_failover_grace, seconds), record
                       (the file on the first mountpoint that remembers the
                       last move), maintenance (the marker of a maintenance run)
+      managed_marker  the file that says hapair.cluster manages the node's pair
       defaults        the effective defaults: guest (what a guest takes unless
                       it says otherwise), service (a watched service's), and
                       resource (a DRBD resource's)
@@ -976,6 +981,7 @@ def pair_model(hostvars, host, defaults=None):
             "record": os.path.join(mountpoints[0], FAILOVER_RECORD) if mountpoints and mountpoints[0] else None,
             "maintenance": MAINTENANCE_MARKER,
         },
+        "managed_marker": MANAGED_MARKER,
         "defaults": {
             "guest": guest_defaults(v.get("hapair_guest_defaults")),
             "service": dict(SERVICE_BUILTIN_DEFAULTS),

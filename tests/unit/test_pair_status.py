@@ -126,6 +126,26 @@ def test_ha_cf_and_mounts():
     assert ha == dict(auto_failback="off", nodes=["a", "b"])
     mounts = utils.parse_mounts("/dev/vda / ext4 rw 0 0\n/dev/drbd0 /srv ext3 rw 0 0\n")
     assert mounts["/srv"] == "/dev/drbd0"
+    typed = utils.parse_mounts("/dev/drbd0 /srv\\040data ext3 rw 0 0\n", with_type=True)
+    assert typed == {"/srv data": ("/dev/drbd0", "ext3")}
+
+
+def test_backing_devices_are_the_minors_slaves(tmp_path, monkeypatch):
+    monkeypatch.setitem(utils.PATHS, "sys_block", str(tmp_path))
+    (tmp_path / "drbd3" / "slaves" / "vdb").mkdir(parents=True)
+    (tmp_path / "drbd3" / "slaves" / "dm-1").mkdir()
+    assert utils.backing_devices(3) == ["/dev/dm-1", "/dev/vdb"]
+    assert utils.backing_devices(0) == []
+    assert utils.backing_devices(None) == []
+
+
+def test_disks_are_resolved_on_the_node(tmp_path):
+    real = tmp_path / "vdb"
+    real.write_text("")
+    link = tmp_path / "by-id"
+    link.symlink_to(real)
+    found = utils.resolve_disks({"node1": str(link), "node2": str(tmp_path / "gone"), "node3": None})
+    assert found == {str(link): str(real), str(tmp_path / "gone"): None}
 
 
 # -- the module on a fake node ------------------------------------------------
