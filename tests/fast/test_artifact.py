@@ -21,7 +21,7 @@ ALLOWED_TOP = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README
 MODULES = ("csync2_group", "drbd_resource", "pair_info", "pair_status", "render_files", "vserver")
 ROLES = ("csync2", "drbd", "heartbeat", "mon", "vserver_host")
 PLAYBOOKS = ("site", "new_guest", "upgrade_kernel", "switchover", "status", "render", "force_takeover",
-             "resolve_split_brain", "acknowledge_split_brain", "guests")
+             "resolve_split_brain", "acknowledge_split_brain", "guests", "export", "update_guests", "validate")
 
 
 def run(argv, cwd, env):
