@@ -219,8 +219,26 @@ class _Dumper(yaml.SafeDumper):
         return super(_Dumper, self).increase_indent(flow, False)
 
 
+def _plain(data):
+    """DATA with only Python's own types: Ansible hands filters its values as
+    subclasses (tagged strings, ...) that yaml's safe dumper refuses."""
+    if isinstance(data, Mapping):
+        return dict((_plain(k), _plain(v)) for k, v in data.items())
+    if isinstance(data, (list, tuple)):
+        return [_plain(v) for v in data]
+    if isinstance(data, bool) or data is None:
+        return data
+    if isinstance(data, str):
+        return str(data.encode("utf-8"), "utf-8")
+    if isinstance(data, int):
+        return int(data)
+    if isinstance(data, float):
+        return float(data)
+    return data
+
+
 def _yaml(data):
-    return yaml.dump(data, Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True,
+    return yaml.dump(_plain(data), Dumper=_Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True,
                      width=100)
 
 

@@ -287,3 +287,21 @@ def test_an_unset_on_io_error_is_drbd_84s_detach():
     result = export({"node-a": node("node-a", dump=dump), "node-b": node("node-b", dump=dump)})
     [res] = result["variables"]["pair"]["drbd_resources"]
     assert res["on_io_error"] == "detach"
+
+
+class Tagged(str):
+    """A string subclass, as Ansible 2.19 hands filters the inventory's values."""
+
+
+def test_values_ansible_hands_over_as_subclasses_are_written_as_plain_yaml():
+    given = inventory(hapair_guests=[dict(name=Tagged("web"), address=Tagged("10.0.0.30/24"))])
+    for host in given.values():
+        host["ansible_user"] = Tagged("admin")
+    result = pair_export.export_pair({"node-a": node("node-a"), "node-b": node("node-b")}, given, Tagged("byhand"),
+                                     [Tagged("node-a"), Tagged("node-b")], Tagged("2026-12-07 10:00:00 UTC"))
+    assert result["problems"] == []
+    for item in result["files"]:
+        assert "!!python" not in item["content"]
+        yaml.safe_load(item["content"])
+    guests = [f for f in result["files"] if f["path"] == "group_vars/byhand/guests.yml"][0]["content"]
+    assert "address: 10.0.0.30/24" in guests
