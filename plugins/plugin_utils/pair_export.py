@@ -41,6 +41,7 @@ from ansible_collections.hapair.cluster.plugins.module_utils.vserver_nspawn impo
 from ansible_collections.hapair.cluster.plugins.plugin_utils.pair_model import (
     FAILOVER_ALERT,
     GUEST_BUILTIN_DEFAULTS,
+    pair_problems,
 )
 
 # The sections of NOT_EXPORTED.md, in order: key -> title.
@@ -463,7 +464,15 @@ def _ucast_paths(infos, nodes, drbd_addresses, given, report):
     replication, paths = {}, []
     public = dict((node, str(given[node].get("hapair_public_address") or "").split("/")[0]) for node in nodes)
     public_if = dict((node, given[node].get("hapair_public_interface")) for node in nodes)
-    matched = {nodes[0]: [], nodes[1]: []}
+    # A ucast to the node's own address is one Heartbeat ignores: what lets
+    # one ha.cf, with a line for each node, serve both nodes.
+    own = dict((node, set(a for a in (drbd_addresses.get(node), public[node]) if a)) for node in nodes)
+    matched = dict((node, [line for line in lines[node] if line["address"] in own[node]]) for node in nodes)
+    if any(matched.values()):
+        report.add("note", "Heartbeat ucast lines to the node's own address (%s) are ignored by Heartbeat and "
+                   "not exported" % "; ".join("%s: %s" % (node, " ".join("%s %s" % (line["interface"], line["address"])
+                                                                         for line in matched[node]))
+                                              for node in nodes if matched[node]))
     # the replication link: the ucast to the peer's DRBD address
     for node in nodes:
         for line in lines[node]:
@@ -1061,7 +1070,18 @@ def export_pair(results, inventory, group, hosts, when=""):
     out["variables"] = dict(pair=dict((k, v) for name in GROUP_FILES for k, v in files[name].items()),
                             nodes=node_vars)
     out["files"] = _files(group, nodes, host_of, when, files, node_vars)
+    _check_as_validate_would(out["variables"], nodes, report)
     return _finish(out, report)
+
+
+def _check_as_validate_would(variables, nodes, report):
+    """What validate.yml would refuse in the exported inventory: the pair as it
+    runs, judged by the collection's rules (site.yml would stop before any
+    host), each listed as a problem to fix before the take-over."""
+    hostvars = dict((node, dict(variables["pair"], hapair_nodes=list(nodes), **variables["nodes"][node]))
+                    for node in nodes)
+    for text in pair_problems(hostvars, nodes[0]):
+        report.add("problem", "site.yml would refuse the exported inventory: %s" % text)
 
 
 def _files(group, nodes, host_of, when, files, node_vars):

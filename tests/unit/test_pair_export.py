@@ -305,3 +305,28 @@ def test_values_ansible_hands_over_as_subclasses_are_written_as_plain_yaml():
         yaml.safe_load(item["content"])
     guests = [f for f in result["files"] if f["path"] == "group_vars/byhand/guests.yml"][0]["content"]
     assert "address: 10.0.0.30/24" in guests
+
+
+def test_one_ha_cf_for_both_nodes_gives_one_path_per_link():
+    """ha.cf written once for both nodes: a ucast line to each node's address
+    on each link; Heartbeat ignores the one to the node's own address."""
+    same = ("keepalive 1\ndeadtime 10\nwarntime 5\ninitdead 60\nbaud 38400\nserial /dev/ttyS0\n"
+            "ucast eth1 192.168.100.1\nucast eth1 192.168.100.2\nnode node-a\nnode node-b\nauto_failback on\n")
+    result = export(results={"node-a": node("node-a", ha_cf=same), "node-b": node("node-b", ha_cf=same)})
+    assert result["problems"] == []
+    paths = result["variables"]["pair"]["heartbeat_paths"]
+    assert dict(type="ucast", network="replication") in paths
+    assert [p for p in paths if p.get("type") == "ucast"] == [dict(type="ucast", network="replication")]
+    assert any("own address" in text for text in section(result, "note"))
+
+
+def test_what_validate_would_refuse_is_listed_as_a_problem():
+    """DRBD's default ping (10 s) does not notice a dead peer before a
+    Heartbeat deadtime of 10 s: the take-over would be refused, so the export
+    says so, naming the variable, instead of leaving it to site.yml."""
+    result = export()
+    problems = section(result, "problem")
+    assert any(text.startswith("site.yml would refuse the exported inventory: drbd_resources[0].ping_int=")
+               for text in problems), problems
+    assert any("site.yml would refuse" in line for line in result["summary"])
+    assert result["problems"] == []
