@@ -250,7 +250,8 @@ def main():
     for index, res in enumerate(module.params["resources"]):
         if not res.get("name"):
             module.fail_json(msg="resources[%d] has no name: %r" % (index, res))
-        resources.append(dict(name=str(res["name"]), minor=res.get("minor"), mountpoint=res.get("mountpoint")))
+        resources.append(dict(name=str(res["name"]), minor=res.get("minor"), mountpoint=res.get("mountpoint"),
+                              disks=res.get("disks") if isinstance(res.get("disks"), dict) else {}))
     status = collect(
         module,
         resources,

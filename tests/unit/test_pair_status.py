@@ -312,6 +312,18 @@ def test_healthy_master(node, capsys):
                         "is-enabled", "is-active", "role", "cstate", "dstate", "sh-minor") for c in node.calls)
 
 
+def test_the_inventorys_disks_reach_the_module_and_are_resolved(node, tree, capsys, monkeypatch):
+    monkeypatch.setitem(utils.PATHS, "sys_block", str(tree / "sys_block"))
+    (tree / "sys_block" / "drbd0" / "slaves" / "sda11").mkdir(parents=True)
+    disk = tree / "sda11"
+    disk.write_text("")
+    args = dict(ARGS, resources=[dict(ARGS["resources"][0], disks={"apollo12": str(disk)})])
+    res = run_module(capsys, args)["drbd"]["resources"][0]
+    assert res["disks"] == {str(disk): str(disk)}
+    assert res["backing"] == ["/dev/sda11"]
+    assert (res["mounted_from"], res["fstype"]) == ("/dev/drbd0", "ext3")
+
+
 def test_check_mode_reads_too(node, capsys):
     node.active.add("systemd-nspawn@hubble.service")
     assert run_module(capsys, ARGS, check_mode=True)["problems"] == []
