@@ -322,6 +322,18 @@ def pair_table(data):
 
 # -- THE health rule before every disruptive step -----------------------------------
 
+def _read_nodes(nodes, statuses):
+    """(node -> status of the nodes read, [why each other node could not be read])."""
+    read = dict((node, statuses[node]) for node in nodes if _is_read(statuses.get(node)))
+    unread = []
+    for node in nodes:
+        if node not in read:
+            result = statuses.get(node)
+            why = result.get("msg", UNREACHABLE) if isinstance(result, Mapping) else HEALTH_UNREAD_WHY
+            unread.append(HEALTH_UNREAD % (node, why))
+    return read, unread
+
+
 def pair_health(nodes, statuses, off_ok=None):
     """Whether a disruptive step may run on the pair: the rule of pair_healthy.yml.
 
@@ -333,14 +345,8 @@ def pair_health(nodes, statuses, off_ok=None):
     what each node showed (its summary lines).
     """
     off_ok = off_ok or []
-    read = dict((node, statuses[node]) for node in nodes if _is_read(statuses.get(node)))
-    problems = []
+    read, problems = _read_nodes(nodes, statuses)
     resting = []
-    for node in nodes:
-        if node not in read:
-            result = statuses.get(node)
-            why = result.get("msg", UNREACHABLE) if isinstance(result, Mapping) else HEALTH_UNREAD_WHY
-            problems.append(HEALTH_UNREAD % (node, why))
     for node, status in read.items():
         other = _other(nodes, node)
         hb = status["heartbeat"]
@@ -435,15 +441,9 @@ def existing_pair(nodes, statuses, resources, managed):
     Returns dict(problems, adopting, running, message): message is the
     refusal's lines, or one line saying why the run goes on.
     """
-    read = dict((node, statuses[node]) for node in nodes if _is_read(statuses.get(node)))
-    problems = []
+    read, problems = _read_nodes(nodes, statuses)
     running = []
-    for node in nodes:
-        if node not in read:
-            result = statuses.get(node)
-            why = result.get("msg", UNREACHABLE) if isinstance(result, Mapping) else HEALTH_UNREAD_WHY
-            problems.append(HEALTH_UNREAD % (node, why))
-            continue
+    for node in read:
         problems.extend(_resource_problems(node, read[node], resources or []))
         runs = _runs_here(node, read[node])
         if runs:
