@@ -334,7 +334,7 @@ def collect_drbd(module, resources):
         name = res["name"]
         item = dict(name=name, minor=res.get("minor"), mountpoint=res.get("mountpoint"), error=None,
                     backing=backing_devices(res.get("minor")),
-                    disks=resolve_disks(res.get("disks") if isinstance(res.get("disks"), dict) else {}))
+                    disks=resolve_disks(res.get("disks")))
         try:
             if not module.get_bin_path("drbdadm"):
                 raise DrbdError("drbdadm is not installed")

@@ -455,9 +455,10 @@ def existing_pair(nodes, statuses, resources, managed):
         if health["problems"]:
             problems.append(EXISTING_ADOPT % "; ".join(running))
             problems.extend(health["problems"])
+    problems = _unique(problems)
     pair = _pair_name(nodes)
     if problems:
-        message = [EXISTING_REFUSED % pair] + _unique(problems)
+        message = [EXISTING_REFUSED % pair] + problems
         if health and health["problems"]:
             message += [HEALTH_SEEN] + health["seen"] + [EXISTING_ADOPT_DO]
     elif adopting:
@@ -466,7 +467,7 @@ def existing_pair(nodes, statuses, resources, managed):
         message = [EXISTING_OK_MANAGED % pair]
     else:
         message = [EXISTING_OK_BLANK % pair]
-    return dict(problems=_unique(problems), adopting=adopting, running=running, message=message)
+    return dict(problems=problems, adopting=adopting, running=running, message=message)
 
 
 # -- a switchover ----------------------------------------------------------------
