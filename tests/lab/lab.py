@@ -68,6 +68,16 @@ VETH = "hplab-client"
 CLIENT_NS = "hapair-lab-client"
 CLIENT_ADDRESS = "10.10.10.250/24"
 MEMORY_MB = 1024
+# The emulator and the vCPUs per node. Defaults: Debian 12's QEMU, one vCPU.
+# HAPAIR_LAB_QEMU names another qemu-system-x86_64 (scripts/qemu_backports.sh
+# unpacks bookworm-backports' into .lab/qemu-bpo), HAPAIR_LAB_QEMU_DATA its
+# firmware folder (-L), HAPAIR_LAB_SMP the vCPUs (multi-threaded TCG).
+QEMU = os.environ.get("HAPAIR_LAB_QEMU") or "qemu-system-x86_64"
+QEMU_DATA = os.environ.get("HAPAIR_LAB_QEMU_DATA", "")
+SMP = os.environ.get("HAPAIR_LAB_SMP") or "1"
+# HAPAIR_LAB_COLD=1: `up` boots both nodes cold and neither resumes nor
+# saves a booted state (benchmarks/lab_stability.py counts cold boots).
+COLD = os.environ.get("HAPAIR_LAB_COLD") == "1"
 DRBD_DISK_SIZE = "1G"
 # A cold boot took 100 to 145 s on a quiet host, and more than 300 s once
 # in a CI rehearsal on a busy one (both nodes at once, one vCPU each).
@@ -576,11 +586,11 @@ def qemu_cmd(node):
     mac = "52:54:00:4c:%02x:%02x"
     fwd = f"guestfwd=tcp:10.0.2.100:{PROXY_PORT}-cmd:socat - TCP:127.0.0.1:{PROXY_PORT}"
     return [
-        "qemu-system-x86_64", "-name", f"hapair-lab-{node}",
+        QEMU, *(["-L", QEMU_DATA] if QEMU_DATA else []), "-name", f"hapair-lab-{node}",
         "-nodefaults", "-no-user-config", "-machine", "pc",
         # QEMU's default model, named: `-cpu max` booted no faster under TCG.
         "-accel", "tcg,thread=multi", "-cpu", "qemu64",
-        "-smp", "1", "-m", str(MEMORY_MB),
+        "-smp", SMP, "-m", str(MEMORY_MB),
         "-display", "none", "-rtc", "base=utc",
         "-drive", f"file={overlay},format=qcow2,if=none,id=root,discard=unmap",
         "-device", "virtio-blk-pci,drive=root,addr=0x6,bootindex=0",
@@ -867,7 +877,7 @@ def booted_dir(image):
     st = os.stat(image)
     h = hashlib.sha256()
     h.update(f"{os.path.basename(image)} {st.st_ino} {st.st_mtime_ns}\0".encode())
-    h.update(run(["qemu-system-x86_64", "--version"]).stdout.encode())
+    h.update(run([QEMU, "--version"]).stdout.encode())
     for node in NODES:
         h.update(json.dumps(qemu_cmd(node)).encode())
     h.update(DRBD_DISK_SIZE.encode())
@@ -1054,7 +1064,10 @@ def cmd_up(args):
         save_state(state)
         folder = booted_dir(image)
         resumed = False
-        if all(os.path.exists(f) for n in NODES for f in booted_files(folder, n)):
+        if COLD:
+            boot_cold(state, image)
+            resumed = True
+        elif all(os.path.exists(f) for n in NODES for f in booted_files(folder, n)):
             say("resuming node1 and node2 from their saved booted state...")
             resumed = resume_booted(state, folder)
         if not resumed:
