@@ -31,6 +31,8 @@ from collections import ChainMap
 
 import yaml
 
+from ansible_collections.hapair.cluster.plugins.module_utils.pair_status import EVENT_DIR
+
 # The values of a guest that neither the guest nor hapair_guest_defaults sets.
 GUEST_BUILTIN_DEFAULTS = {
     "domain": "",
@@ -940,6 +942,9 @@ def pair_model(hostvars, host, defaults=None):
                       (the file on the first mountpoint that remembers the
                       last move), maintenance (the marker of a maintenance run)
       managed_marker  the file that says hapair.cluster manages the node's pair
+      event_dir       where a node records what status.yml reports until it is
+                      dealt with (split brains, refused takeovers): the
+                      folder hapair.cluster.pair_status reads
       defaults        the effective defaults: guest (what a guest takes unless
                       it says otherwise), service (a watched service's), and
                       resource (a DRBD resource's)
@@ -982,6 +987,7 @@ def pair_model(hostvars, host, defaults=None):
             "maintenance": MAINTENANCE_MARKER,
         },
         "managed_marker": MANAGED_MARKER,
+        "event_dir": EVENT_DIR,
         "defaults": {
             "guest": guest_defaults(v.get("hapair_guest_defaults")),
             "service": dict(SERVICE_BUILTIN_DEFAULTS),

@@ -202,7 +202,8 @@ def test_the_preflight_uses_the_rule(tmp_path):
         children[prefix] = {"hosts": {name: {"fake": status} for name, status in fake.items()},
                             "vars": {"hapair_nodes": sorted(fake)}}
     inventory = write(tmp_path / "hosts.yml", {"all": {
-        "vars": {"drbd_resources": RESOURCES}, "children": children}})
+        "vars": {"drbd_resources": RESOURCES, "hapair_model": {"resources": RESOURCES, "guests": []}},
+        "children": children}})
     playbook = write(tmp_path / "preflight.yml", [{
         "name": "Preflight of made-up pairs", "hosts": "all", "gather_facts": False,
         "tasks": [
