@@ -106,9 +106,9 @@ def share_table(rounds, hand):
             print("%s: no share (a start that never answered)" % guest)
             continue
         share = failover - DEADTIME - hand[guest]
+        figures = (guest, failover, DEADTIME, hand[guest], share, 100 * share / failover)
         print("%s: failover %.1f s = deadtime %d s + the guests' own start by hand %.1f s + the collection's "
-              "share %.1f s (%.0f %% of the failover)" % (guest, failover, DEADTIME, hand[guest], share,
-                                                         100 * share / failover))
+              "share %.1f s (%.0f %% of the failover)" % figures)
 
 
 if __name__ == "__main__":
