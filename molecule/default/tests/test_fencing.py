@@ -31,6 +31,9 @@ def resolve_keeping(keep, marker):
     resolved = ansible_playbook("resolve-split-brain.yml", "-e", "keep=%s" % keep,
                                 "-e", "accept_data_loss=%s" % RESOURCE)
     assert resolved.returncode == 0, resolved.stdout[-5000:]
+    # the resync is waited for by the drbd role's wait, which says how far it is
+    assert "Wait until both nodes are UpToDate, resource %s" % RESOURCE in resolved.stdout, resolved.stdout[-5000:]
+    print("\n".join(line for line in resolved.stdout.splitlines() if "% done" in line or "left" in line))
     assert healthy_pair() == keep
     assert not node(keep).file(marker).exists
     acknowledged = ansible_playbook("acknowledge-split-brain.yml", "-e", "resource=%s" % RESOURCE)
