@@ -23,8 +23,11 @@ from labtools import ansible_module, holder_or_exit, lab  # noqa: E402
 
 NAME = "benchguest"
 ADDRESS = "10.10.10.61"
+# The lab's nodes reach Debian only through the package proxy on the host
+# (apt-cacher-ng, its /debian remapped to the mirror): debootstrap's mirror.
 GUEST = {"name": NAME, "address": ADDRESS + "/24", "interface": "eth2", "suite": "trixie",
-         "root": "/srv/vservers", "template_dir": "/var/cache/hapair/templates"}
+         "root": "/srv/vservers", "template_dir": "/var/cache/hapair/templates",
+         "mirror": "http://10.0.2.100:3142/debian"}
 ANSWER_BOUND = 300
 
 
@@ -93,7 +96,7 @@ def main():
     if "debootstrap" in methods:
         timed_module(node, "ansible.builtin.apt", {"name": "debootstrap", "state": "present"})
     overhead = min(timed_module(node, "ansible.builtin.ping", {}) for _ in range(3))
-    print("on %s; one module call that does nothing: %.1f s" % (node, overhead))
+    print("on %s; one module call that does nothing: %.1f s; load %.2f" % (node, overhead, os.getloadavg()[0]))
     totals = {}
     for method in methods:
         try:
@@ -102,7 +105,7 @@ def main():
             remove(node)
         totals[method] = call + wait
         print("%-11s module %.1f s (of which Ansible's own call about %.1f s), address answers %.1f s later: "
-              "%.1f s in all" % (method, call, overhead, wait, call + wait))
+              "%.1f s in all; load %.2f" % (method, call, overhead, wait, call + wait, os.getloadavg()[0]), flush=True)
     if len(totals) == 2:
         print("template / debootstrap: %.2f" % (totals["template"] / totals["debootstrap"]))
 
