@@ -960,6 +960,26 @@ def boot_cold(state, image):
     wait_booted(NODES)
 
 
+def resume_or_boot(state, image):
+    """Resume both nodes from IMAGE's saved booted state; without one (or
+    when it does not resume), boot them cold and save it for the next `up`."""
+    folder = booted_dir(image)
+    resumed = False
+    if all(os.path.exists(f) for n in NODES for f in booted_files(folder, n)):
+        say("resuming node1 and node2 from their saved booted state...")
+        resumed = resume_booted(state, folder)
+    if not resumed:
+        boot_cold(state, image)
+        say("saving their booted state (the next `up` resumes it)...")
+        try:
+            save_booted(state, folder)
+            resumed = resume_booted(state, folder)
+        except LabError as e:
+            say(f"saving the booted state failed: {e}")
+        if not resumed:
+            boot_cold(state, image)
+
+
 def wait_booted(nodes, timeout=UP_TIMEOUT):
     """Wait until systemd has finished booting each node (any state but
     starting: a failed unit makes it degraded). SSH answers before the rest
@@ -1062,24 +1082,10 @@ def cmd_up(args):
         state["clock"] = spawn([sys.executable, os.path.abspath(__file__), "_clock-keeper"],
                                os.path.join(RUN, "clock-keeper.log"))
         save_state(state)
-        folder = booted_dir(image)
-        resumed = False
         if COLD:
             boot_cold(state, image)
-            resumed = True
-        elif all(os.path.exists(f) for n in NODES for f in booted_files(folder, n)):
-            say("resuming node1 and node2 from their saved booted state...")
-            resumed = resume_booted(state, folder)
-        if not resumed:
-            boot_cold(state, image)
-            say("saving their booted state (the next `up` resumes it)...")
-            try:
-                save_booted(state, folder)
-                resumed = resume_booted(state, folder)
-            except LabError as e:
-                say(f"saving the booted state failed: {e}")
-            if not resumed:
-                boot_cold(state, image)
+        else:
+            resume_or_boot(state, image)
         write_inventory()
     except BaseException:
         say("up failed: taking down what was started")
