@@ -75,6 +75,23 @@ MANAGED_MARKER = "/var/lib/hapair/managed"
 # How guests run when neither vserver_host_backend nor hapair_guest_backend is set.
 GUEST_BACKEND = "nspawn"
 
+# The cluster stack, as every role but its own and every playbook reach it
+# (the model's "stack"): its systemd units on a node, in start order, and its
+# command on a node, installed by the stack's role, whose arguments are the
+# same for any stack:
+#   group      prints where the resource group is, as this node sees it:
+#              all or local (held here), foreign, none, transition (moving);
+#              fails when the cluster manager does not answer
+#   peer NODE  prints NODE's state: active (or up) while it is in the cluster
+#   standby    gives the resource group to the peer
+# A second stack (Pacemaker) is one more entry, and a role of its own that
+# installs the same command.
+STACKS = {
+    "heartbeat": {"units": ["heartbeat.service"]},
+}
+STACK = "heartbeat"
+STACK_COMMAND = "/usr/local/lib/hapair/hapair-stack"
+
 # The keys of a DRBD resource that the drbd role's defaults fill when the
 # resource does not set them: resource key -> the role's variable.
 RESOURCE_DEFAULTS = {
@@ -921,8 +938,10 @@ def pair_model(hostvars, host, defaults=None):
       networks        {node: replication_interface, replication_address,
                       public_interface, public_address (address/prefix),
                       public_ip, public_prefix}
-      paths           the paths between the nodes (heartbeat_paths), resolved
-                      for HOST: see resolve_paths()
+      stack           the cluster stack: name, units (its systemd units, in
+                      start order), command (its command on a node: see
+                      STACKS), paths (the paths between the nodes,
+                      heartbeat_paths, resolved for HOST: see resolve_paths())
       resources       drbd_resources, each with every default and its device
       mountpoints     the resources' mountpoints, in order
       guest_backend   how guests run: vserver_host_backend, else
@@ -967,7 +986,8 @@ def pair_model(hostvars, host, defaults=None):
         "peer": peer,
         "preferred_node": v.get(PREFERRED),
         "networks": networks,
-        "paths": resolve_paths(v.get("heartbeat_paths"), host, peer, networks),
+        "stack": dict(STACKS[STACK], name=STACK, command=STACK_COMMAND,
+                      paths=resolve_paths(v.get("heartbeat_paths"), host, peer, networks)),
         "resources": resources,
         "mountpoints": mountpoints,
         "guest_backend": (backend + [GUEST_BACKEND])[0],

@@ -1,7 +1,7 @@
 """roles/mon: ha-up-down.alert -F and hapair-service-failover, on the controller.
 
 The alert runs for real (bash) with its state folder and sendmail replaced;
-the program's decisions run against fake Heartbeat and DRBD answers.
+the program's decisions run against fake cluster-stack and DRBD answers.
 """
 import importlib.machinery
 import importlib.util
@@ -30,8 +30,8 @@ failover = load_program()
 
 MOUNTS = "/dev/drbd0 /srv ext3 rw 0 0\n"
 HEALTHY = {
-    ("cl_status", "rscstatus"): (0, "all"),
-    ("cl_status", "nodestatus", "node2"): (0, "active"),
+    ("hapair-stack", "group"): (0, "all"),
+    ("hapair-stack", "peer", "node2"): (0, "active"),
     ("drbdadm", "cstate", "r0"): (0, "Connected"),
     ("drbdadm", "dstate", "r0"): (0, "UpToDate/UpToDate"),
 }
@@ -43,7 +43,7 @@ def fixture_conf(tmp_path):
     return {"node": "node1", "peer": "node2", "resources": ["r0"], "mountpoints": ["/srv"],
             "window": 3600, "grace": 300, "record": str(tmp_path / "srv" / ".hapair" / "service-failover"),
             "maintenance": str(tmp_path / "maintenance"), "requests": str(tmp_path / "run"),
-            "hb_standby": "/bin/false"}
+            "stack": "hapair-stack"}
 
 
 def answers(mon_age=3600, **changes):
@@ -65,15 +65,15 @@ def test_healthy_pair_holding_the_group_moves(conf):
     move, subject, body = failover.decide(conf, [request()], time.time(), answers(), MOUNTS)
     assert move, subject
     assert subject == "hapair: node1 moves the resource group to node2: http on vserver_web1 is down"
-    assert "hb_standby on node1" in body
+    assert "(standby on node1)" in body
 
 
 @pytest.mark.parametrize("changes, reason", [
-    ({"cl_status__rscstatus": (0, "none")}, "this node does not hold the resource group"),
-    ({"cl_status__rscstatus": (0, "foreign")}, "this node does not hold the resource group"),
-    ({"cl_status__rscstatus": (0, "transition")}, "Heartbeat is moving the resource group already"),
-    ({"cl_status__rscstatus": (1, "")}, "Heartbeat does not answer"),
-    ({"cl_status__nodestatus__node2": (0, "dead")}, "the peer node2 is not active in Heartbeat (dead)"),
+    ({"hapair-stack__group": (0, "none")}, "this node does not hold the resource group"),
+    ({"hapair-stack__group": (0, "foreign")}, "this node does not hold the resource group"),
+    ({"hapair-stack__group": (0, "transition")}, "the cluster manager is moving the resource group already"),
+    ({"hapair-stack__group": (1, "")}, "the cluster manager does not answer on this node (hapair-stack group failed)"),
+    ({"hapair-stack__peer__node2": (0, "dead")}, "the peer node2 is not active in the cluster (dead)"),
     ({"drbdadm__cstate__r0": (0, "WFConnection")}, "DRBD resource r0 is WFConnection UpToDate/UpToDate"),
     ({"drbdadm__dstate__r0": (0, "UpToDate/Outdated")}, "DRBD resource r0 is Connected UpToDate/Outdated"),
     ({"drbdadm__dstate__r0": (0, "UpToDate/Inconsistent")}, "not Connected UpToDate/UpToDate"),
@@ -168,7 +168,7 @@ def test_main_moves_once_records_and_mails(conf, tmp_path, monkeypatch):
         with open(os.path.join(conf["requests"], "failover-%d-x.request" % n), "w") as handle:
             handle.write("\n".join("%s=%s" % kv for kv in request().items()) + "\n")
     calls, mails = [], []
-    conf["hb_standby"] = "/usr/share/heartbeat/hb_standby"
+    conf["stack"] = "/usr/local/lib/hapair/hapair-stack"
     config = tmp_path / "conf.json"
     config.write_text(json.dumps(conf))
     monkeypatch.setattr(failover, "CONFIG", str(config))
@@ -176,13 +176,13 @@ def test_main_moves_once_records_and_mails(conf, tmp_path, monkeypatch):
     monkeypatch.setattr(failover, "run", lambda argv: calls.append(argv) or (0, ""))
     monkeypatch.setattr(failover, "mail", lambda to, subject, body: mails.append((to, subject)))
     assert failover.main() == 0
-    assert calls == [["/usr/share/heartbeat/hb_standby", "all"]]
+    assert calls == [["/usr/local/lib/hapair/hapair-stack", "standby"]]
     assert mails == [(["root@localhost"], "moves")]
     assert failover.read_record(conf["record"])["to"] == "node2"
     assert os.listdir(conf["requests"]) == []
 
 
-def test_main_failed_hb_standby_restores_the_record(conf, tmp_path, monkeypatch):
+def test_main_failed_standby_restores_the_record(conf, tmp_path, monkeypatch):
     os.makedirs(conf["requests"])
     with open(os.path.join(conf["requests"], "failover-1-x.request"), "w") as handle:
         handle.write("\n".join("%s=%s" % kv for kv in request().items()) + "\n")
@@ -195,4 +195,4 @@ def test_main_failed_hb_standby_restores_the_record(conf, tmp_path, monkeypatch)
     monkeypatch.setattr(failover, "mail", lambda to, subject, body: mails.append(subject))
     assert failover.main() == 1
     assert not os.path.exists(conf["record"]), "a move that did not happen is not remembered"
-    assert mails[-1] == "hapair: node1 could not give the resource group away (hb_standby exit 1)"
+    assert mails[-1] == "hapair: node1 could not give the resource group away (hapair-stack standby exit 1)"

@@ -406,7 +406,7 @@ def test_apollo_s_model():
     assert model["networks"]["apollo12"] == {
         "replication_interface": "eth1", "replication_address": "192.168.1.1", "public_interface": None,
         "public_address": "10.10.10.2/24", "public_ip": "10.10.10.2", "public_prefix": 24}
-    assert model["paths"] == [
+    assert model["stack"]["paths"] == [
         {"type": "ucast", "network": "replication", "interface": "eth1", "address": "192.168.1.2",
          "peer_address": "192.168.1.1"},
         {"type": "serial", "port": "/dev/ttyS0"}]
@@ -445,7 +445,7 @@ def test_the_resources_take_the_drbd_role_s_defaults():
 def test_the_lab_s_paths_are_resolved_for_each_node():
     hostvars = inventory("lab")
     for node, mine, peer in (("node1", "1", "2"), ("node2", "2", "1")):
-        assert pm.pair_model(hostvars, node)["paths"] == [
+        assert pm.pair_model(hostvars, node)["stack"]["paths"] == [
             {"type": "ucast", "network": "replication", "interface": "eth1", "address": "192.168.1." + mine,
              "peer_address": "192.168.1." + peer},
             {"type": "ucast", "network": "public", "interface": "eth2", "address": "10.10.10." + mine,
@@ -457,7 +457,7 @@ def test_a_link_of_its_own_is_resolved_with_its_addresses():
     hostvars = inventory("apollo")
     set_pair(hostvars, "heartbeat_paths", [
         {"type": "ucast", "interface": "eth3", "addresses": {"apollo12": "10.0.0.1", "apollo13": "10.0.0.2"}}])
-    assert pm.pair_model(hostvars, "apollo12")["paths"] == [
+    assert pm.pair_model(hostvars, "apollo12")["stack"]["paths"] == [
         {"type": "ucast", "network": None, "interface": "eth3", "address": "10.0.0.1", "peer_address": "10.0.0.2"}]
 
 
@@ -486,8 +486,9 @@ def test_the_model_never_fails_on_what_is_missing():
     assert (model["nodes"], model["peer"], model["preferred_node"], model["guests"], model["resources"],
             model["guest_mountpoint"]) == ([], None, None, [], [], "")
     # the heartbeat role's default paths, with nothing to resolve them with
-    assert model["paths"] == [dict(type="ucast", network=network, interface=None, address=None, peer_address=None)
-                              for network in ("replication", "public")]
+    assert model["stack"]["paths"] == [
+        dict(type="ucast", network=network, interface=None, address=None, peer_address=None)
+        for network in ("replication", "public")]
     model = pm.pair_model({"n1": {"hapair_nodes": ["n1", "n2"], "hapair_guests": [{"name": "web"}]}}, "n1")
     assert model["nodes"] == [] and model["guests"][0]["ip"] is None
 
