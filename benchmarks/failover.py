@@ -1,13 +1,17 @@
 """Client-visible failover time per guest over several kills (issue 6).
 
 Run as root with the lab up and the pair built (scripts/lab.sh):
-    .venv/bin/python benchmarks/failover.py [KILLS]
+    .venv/bin/python benchmarks/failover.py [KILLS] [--journal]
 Each round hard-kills the node holding the resource group, measures from
 the kill until each guest answers again from the lab's client namespace,
 then boots the killed node again and waits until DRBD is UpToDate on both.
 Each round also prints the survivor's takeover as its journal shows it
 (peer declared dead, DRBD Primary, /srv mounted, each guest started), in
 seconds after the kill. Target: the last guest answers within deadtime + 10 s.
+With --journal, each round also prints every line the survivor's journal
+has from Heartbeat, its resource scripts, the collection's scripts and
+DRBD between the kill and the last guest's answer, in seconds after the
+kill: where the takeover spends its time, script by script.
 
 After the rounds, in the same run and on the node that then holds the
 group, the same guests are started by hand with no failover: Mon stopped,
@@ -31,7 +35,27 @@ from labtools import (GUESTS, PEER, TAKEOVER_STEPS, clock_offset, holder_or_exit
 DEADTIME = 6
 
 
-def main(kills):
+# The journal lines --journal prints: Heartbeat, its ResourceManager and
+# resource scripts, the collection's scripts, DRBD and the guests' units.
+JOURNAL_WORDS = ("heartbeat", "ResourceManager", "hapair", "drbd", "Filesystem", "systemd-nspawn", "mon")
+
+
+def print_journal(host, since, offset, until):
+    """HOST's journal lines of JOURNAL_WORDS from SINCE to UNTIL (this
+    machine's clock), in seconds after SINCE."""
+    out = host.run("journalctl -o short-unix --no-pager --since=@%.0f --until=@%.0f"
+                   % (since + offset - 1, until + offset + 1)).stdout
+    for line in out.splitlines():
+        stamp, _, rest = line.partition(" ")
+        try:
+            at = float(stamp) - offset - since
+        except ValueError:
+            continue
+        if any(word in rest for word in JOURNAL_WORDS):
+            print("    %6.1f s  %s" % (at, rest[:160]), flush=True)
+
+
+def main(kills, journal=False):
     lasts, rounds = [], []
     for round_ in range(1, kills + 1):
         active = holder_or_exit()
@@ -48,6 +72,8 @@ def main(kills):
               flush=True)
         steps = takeover_timeline(survivor, killed, offset)
         print("  %s's journal: %s" % (PEER[active], ", ".join("%s %.1f s" % step for step in steps)), flush=True)
+        if journal:
+            print_journal(survivor, killed, offset, killed + max([t for t in took.values() if t] or [60]))
         if all(took.values()):
             lasts.append(max(took.values()))
         rounds.append({"took": took, "steps": dict(steps)})
@@ -112,4 +138,5 @@ def share_table(rounds, hand):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    ARGS = [arg for arg in sys.argv[1:] if arg != "--journal"]
+    main(int(ARGS[0]) if ARGS else 3, journal="--journal" in sys.argv[1:])
