@@ -16,7 +16,10 @@ roles need (a role used without playbooks/validate.yml).
 
 The model holds facts about the pair, not the decisions of one cluster
 stack: Heartbeat's files are made from it by the heartbeat role, and a
-second stack can read the same model.
+second stack can read the same model. What is Heartbeat's own (its
+variables' checks, its paths resolved for a node) is in
+pair_stack_heartbeat.py; the model's "stack" section is all the other
+roles and the playbooks know of the stack.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,6 +35,8 @@ from collections import ChainMap
 import yaml
 
 from ansible_collections.hapair.cluster.plugins.module_utils.pair_status import EVENT_DIR
+from ansible_collections.hapair.cluster.plugins.plugin_utils import pair_stack_heartbeat
+from ansible_collections.hapair.cluster.plugins.plugin_utils.pair_values import ip as _ip, split_address as _split_address
 
 # The values of a guest that neither the guest nor hapair_guest_defaults sets.
 GUEST_BUILTIN_DEFAULTS = {
@@ -87,7 +92,7 @@ GUEST_BACKEND = "nspawn"
 # A second stack (Pacemaker) is one more entry, and a role of its own that
 # installs the same command.
 STACKS = {
-    "heartbeat": {"units": ["heartbeat.service"]},
+    "heartbeat": {"units": pair_stack_heartbeat.UNITS},
 }
 STACK = "heartbeat"
 STACK_COMMAND = "/usr/local/lib/hapair/hapair-stack"
@@ -119,22 +124,7 @@ DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
 FSTYPES = ("ext3", "ext4", "xfs", "btrfs")
 CSYNC2_AUTO = ("none", "first", "younger", "older", "bigger", "smaller", "left", "right")
 FALSE_WORDS = ("", "false", "no", "off", "0")
-HEARTBEAT_TIMINGS = ("heartbeat_keepalive", "heartbeat_warntime", "heartbeat_deadtime", "heartbeat_initdead")
 
-# Heartbeat's paths (heartbeat_paths): the forms, as messages show them; the
-# keys of each form; the two named networks.
-PATH_FORMS = ("{type: ucast, network: replication}, {type: ucast, network: public},"
-              " {type: ucast, interface: IFACE, addresses: {%s: ADDR, %s: ADDR}} or {type: serial, port: /dev/ttyS0}")
-PATH_KEYS = {
-    ("ucast", "network"): ("type", "network"),
-    ("ucast", "interface"): ("type", "interface", "addresses"),
-    ("serial", "port"): ("type", "port"),
-}
-PATH_NETWORKS = {
-    # network: (the node's interface, the peer's address it sends to, what they are)
-    "replication": ("hapair_replication_interface", "hapair_replication_address", "replication link"),
-    "public": ("hapair_public_interface", "hapair_public_address", "public LAN"),
-}
 
 # The roles whose defaults the checks see where the inventory sets nothing.
 ROLES = ("drbd", "heartbeat", "csync2", "mon", "vserver_host")
@@ -209,24 +199,11 @@ def _check_preferred(p, v, inventory, nodes):
         p.add(PREFERRED_OLD, old, "the older name of %s, which says %r: keep %s only" % (PREFERRED, new, PREFERRED))
 
 
-def _origin(key, inventory):
-    """Where the value of KEY comes from, for messages."""
-    return "" if key in inventory else ", the role's default"
-
-
 def guest_defaults(defaults=None):
     """What every guest takes unless it says otherwise: DEFAULTS (hapair_guest_defaults) over the built-in ones."""
     merged = dict(GUEST_BUILTIN_DEFAULTS)
     merged.update(defaults or {})
     return merged
-
-
-def _split_address(address):
-    """(address, prefix) of ADDRESS/PREFIX as written; prefix None when there is none."""
-    if address is None:
-        return None, None
-    ip, _, prefix = str(address).partition("/")
-    return ip, int(prefix) if prefix.isdigit() else None
 
 
 def normalize_guests(guests, defaults=None):
@@ -260,14 +237,6 @@ def normalize_guests(guests, defaults=None):
         merged["services"] = services
         out.append(merged)
     return out
-
-
-def _ip(value):
-    """The address of VALUE (an address, or address/prefix), or None."""
-    try:
-        return ipaddress.ip_interface(str(value)).ip
-    except ValueError:
-        return None
 
 
 def _is_interface(value):
@@ -491,160 +460,6 @@ def _check_drbd(p, resources, nodes, v):
                     p.add("%s.disks.%s" % (where, node), disk, "a block device path under /dev/")
 
 
-def _check_heartbeat(p, v, inventory, nodes):
-    _check_timings(p, v, inventory)
-    mailto = v.get("heartbeat_mailto")
-    if mailto and not re.match(r"^[^@\s:]+@[^@\s:]+$", str(mailto)):
-        p.add("heartbeat_mailto", mailto, "not a mail address")
-    serial = v.get("heartbeat_serial_port")
-    if serial:
-        p.add("heartbeat_serial_port", serial,
-              "replaced by heartbeat_paths; list it there as {type: serial, port: %s} beside the other paths"
-              % serial)
-
-
-def _check_timings(p, v, inventory):
-    """keepalive < warntime < deadtime and initdead >= 2 x deadtime, defaults included."""
-    times = {}
-    for key in HEARTBEAT_TIMINGS:
-        value = v.get(key)
-        if value is None:
-            continue
-        if not _positive_int(value):
-            p.add(key, value, "a positive number of seconds")
-        else:
-            times[key] = value
-    if len(times) != len(HEARTBEAT_TIMINGS):
-        return
-    keepalive, warntime, deadtime, initdead = HEARTBEAT_TIMINGS
-    for low, high in ((keepalive, warntime), (warntime, deadtime)):
-        if times[low] < times[high]:
-            continue
-        # Name the one the inventory sets: the other may be a default.
-        named, other = (high, low) if high in inventory or low not in inventory else (low, high)
-        p.add(named, times[named], "Heartbeat needs keepalive < warntime < deadtime, and %s is %s%s: %s"
-              % (other, times[other], _origin(other, inventory),
-                 "raise %s or lower %s" % (high, low) if named == high else "lower %s or raise %s" % (low, high)))
-    if times[initdead] < 2 * times[deadtime]:
-        if initdead in inventory or deadtime not in inventory:
-            p.add(initdead, times[initdead], "at least twice heartbeat_deadtime (%s%s)"
-                  % (times[deadtime], _origin(deadtime, inventory)))
-        else:
-            p.add(deadtime, times[deadtime], "heartbeat_initdead (%s%s) must be at least twice"
-                  " heartbeat_deadtime: set heartbeat_initdead to %d or more"
-                  % (times[initdead], _origin(initdead, inventory), 2 * times[deadtime]))
-
-
-def _path_form(path):
-    """The (type, distinguishing key) of PATH, or None."""
-    for form in PATH_KEYS:
-        if path.get("type") == form[0] and form[1] in path:
-            return form
-    return None
-
-
-def _path_links(p, where, path, nodes, hostvars):
-    """What PATH runs over: (node, interface) for ucast, ("serial", port); None when PATH is wrong."""
-    forms = PATH_FORMS % tuple(nodes)
-    if not isinstance(path, dict):
-        p.add(where, path, "a path is a mapping: %s" % forms)
-        return None
-    if path.get("type") not in ("ucast", "serial"):
-        p.add(where + ".type", path.get("type"), "ucast or serial (%s)" % forms)
-        return None
-    form = _path_form(path)
-    if form is None or set(path) != set(PATH_KEYS[form]):
-        p.add(where, path, "not a Heartbeat path; one of %s" % forms)
-        return None
-    if form[0] == "serial":
-        port = path["port"]
-        if not isinstance(port, str) or not port.startswith("/dev/") or len(port) <= len("/dev/"):
-            p.add(where + ".port", port, "a serial device path such as /dev/ttyS0")
-            return None
-        return [("serial", port)]
-    if form[1] == "network":
-        return _network_path_links(p, where, path, nodes, hostvars)
-    return _interface_path_links(p, where, path, nodes)
-
-
-def _network_path_links(p, where, path, nodes, hostvars):
-    network = path["network"]
-    if network not in PATH_NETWORKS:
-        p.add(where + ".network", network, "replication or public (another link: {type: ucast, interface: IFACE,"
-              " addresses: {%s: ADDR, %s: ADDR}})" % tuple(nodes))
-        return None
-    interface_var, address_var, what = PATH_NETWORKS[network]
-    links = []
-    for node in nodes:
-        interface = hostvars[node].get(interface_var)
-        address = hostvars[node].get(address_var)
-        if network == "public":  # the replication variables are required anyway (_node_addresses)
-            if not interface:
-                p.add("%s.%s" % (node, interface_var), interface,
-                      "required by %s (ucast over the %s): the node's interface on the %s" % (where, what, what))
-            if address is None:
-                p.add("%s.%s" % (node, address_var), address,
-                      "required by %s (ucast over the %s): the address/prefix the peer sends to" % (where, what))
-        links.append((node, interface) if interface and address is not None else None)
-    return None if None in links else links
-
-
-def _interface_path_links(p, where, path, nodes):
-    interface = path["interface"]
-    addresses = path["addresses"]
-    ok = True
-    if not isinstance(interface, str) or not re.match(r"^[A-Za-z0-9_.:@-]{1,15}$", interface):
-        p.add(where + ".interface", interface, "a network interface name such as eth3")
-        ok = False
-    if not isinstance(addresses, dict) or set(addresses) != set(nodes):
-        p.add(where + ".addresses", addresses, "one address for each of %s" % ", ".join(nodes))
-        return None
-    for node in nodes:
-        address = addresses[node]
-        if _ip(address) is None or "/" in str(address):
-            p.add("%s.addresses.%s" % (where, node), address, "not an IP address (no /prefix)")
-            ok = False
-    if ok and _ip(addresses[nodes[0]]) == _ip(addresses[nodes[1]]):
-        p.add(where + ".addresses", addresses, "both nodes have the same address")
-        ok = False
-    return [(node, interface) for node in nodes] if ok else None
-
-
-def _check_heartbeat_paths(p, v, nodes, hostvars):
-    """At least two paths between the nodes, none sharing an interface or a serial port."""
-    paths = v.get("heartbeat_paths")
-    if not isinstance(paths, list):
-        p.add("heartbeat_paths", paths, "a list of Heartbeat's paths between the nodes, each one of %s"
-              % (PATH_FORMS % tuple(nodes)))
-        return
-    used = {}
-    independent = 0
-    for i, path in enumerate(paths):
-        where = "heartbeat_paths[%d]" % i
-        links = _path_links(p, where, path, nodes, hostvars)
-        if links is None:
-            independent += 1  # wrong, and named: still meant as a path of its own
-            continue
-        shared = [link for link in links if link in used]
-        if not shared:
-            independent += 1
-            used.update((link, i) for link in links)
-        elif shared[0][0] == "serial":
-            p.add(where + ".port", shared[0][1], "the serial port of heartbeat_paths[%d]: one line is one path"
-                  % used[shared[0]])
-        else:
-            node, interface = shared[0]
-            p.add(where, path, "over %s on %s, like heartbeat_paths[%d]: one cable would cut both; give each"
-                  " path its own interface, or use a serial line" % (interface, node, used[shared[0]]))
-    if independent < 2:
-        p.add("heartbeat_paths", paths,
-              "%d independent path%s between the nodes, at least two are needed: with one path a single lost"
-              " cable makes both nodes take the group (both Primary, both mount, same guest addresses twice)."
-              " Add one: the public LAN ({type: ucast, network: public}), another interface ({type: ucast,"
-              " interface: IFACE, addresses: {%s: ADDR, %s: ADDR}}) or a serial line ({type: serial, port:"
-              " /dev/ttyS0})" % ((independent, "" if independent == 1 else "s") + tuple(nodes)))
-
-
 def _check_force_create_md(p, v, nodes, resources):
     """drbd_force_create_md: off, or the one node whose metadata is recreated."""
     value = v.get("drbd_force_create_md")
@@ -665,43 +480,6 @@ def _is_off(value):
     if isinstance(value, str):
         return value.strip().lower() in FALSE_WORDS
     return value is None or value is False or (isinstance(value, int) and value == 0)
-
-
-def _check_drbd_sees_death_first(p, v):
-    """DRBD must give a dead peer up before Heartbeat takes the group over.
-
-    Until DRBD has noticed (ping_int seconds of silence, then ping_timeout
-    tenths of a second), the survivor cannot become Primary: drbddisk's
-    "primary" fails and the takeover waits on its retries, or fails.
-    """
-    deadtime = v.get("heartbeat_deadtime")
-    if not _positive_int(deadtime):
-        return  # _check_heartbeat names it
-    resources = v.get("drbd_resources")
-    if not isinstance(resources, list):
-        return  # _check_drbd names it
-    default_int = v.get("drbd_default_ping_int")
-    default_timeout = v.get("drbd_default_ping_timeout")
-    for i, res in enumerate(resources):
-        where = "drbd_resources[%d]" % i
-        ping_int = res.get("ping_int", default_int)
-        ping_timeout = res.get("ping_timeout", default_timeout)
-        name_int = where + ".ping_int" if "ping_int" in res else "drbd_default_ping_int"
-        name_timeout = where + ".ping_timeout" if "ping_timeout" in res else "drbd_default_ping_timeout"
-        if not _positive_int(ping_int):
-            p.add(name_int, ping_int, "a positive number of seconds")
-        elif not _positive_int(ping_timeout):
-            p.add(name_timeout, ping_timeout, "a positive number of tenths of a second")
-        elif ping_int * 10 + ping_timeout >= deadtime * 10:
-            p.add(name_int, ping_int,
-                  "DRBD notices a dead peer only after %s + %s s, not before heartbeat_deadtime (%s s): "
-                  "the survivor could not become Primary when Heartbeat takes over. Lower the ping "
-                  "(for example %s: %d) or raise heartbeat_deadtime"
-                  % (ping_int, ping_timeout / 10.0, deadtime, name_int, max(1, (deadtime - 1) // 2)))
-
-
-def _positive_int(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _check_csync2(p, v):
@@ -841,11 +619,11 @@ def pair_problems(hostvars, host, monitors=None, defaults=None, roles=None):
     if "force_create_md" in checks:
         _check_force_create_md(p, v, nodes, v.get("drbd_resources"))
     if "heartbeat" in checks:
-        _check_heartbeat(p, v, inventory, nodes)
+        pair_stack_heartbeat.check_heartbeat(p, v, inventory, nodes)
     if "paths" in checks:
-        _check_heartbeat_paths(p, v, nodes, hostvars)
+        pair_stack_heartbeat.check_paths(p, v, nodes, hostvars)
     if "death" in checks:
-        _check_drbd_sees_death_first(p, v)
+        pair_stack_heartbeat.check_drbd_sees_death_first(p, v)
     if "csync2" in checks:
         _check_csync2(p, v)
     if roles is None:
@@ -888,39 +666,6 @@ def _node_networks(nodes, hostvars):
     return out
 
 
-def resolve_paths(paths, host, peer, networks):
-    """The paths between the nodes (heartbeat_paths) as HOST uses them.
-
-    Each is {type: serial, port} or {type: ucast, interface, address,
-    peer_address}: HOST's interface and address, and the peer's address it
-    sends to (the address alone, without a prefix). NETWORKS is
-    _node_networks(); what the inventory lacks is None.
-    """
-    mine = networks.get(host, {})
-    theirs = networks.get(peer, {})
-    out = []
-    for path in paths if isinstance(paths, list) else []:
-        if not isinstance(path, dict):
-            continue
-        if path.get("type") == "serial":
-            out.append({"type": "serial", "port": path.get("port")})
-            continue
-        if "network" in path:
-            # replication or public: each node's hapair_NETWORK_interface and _address
-            network = path["network"] if path["network"] in PATH_NETWORKS else None
-            interface, address = ("%s_interface" % network, "%s_address" % network) if network else (None, None)
-            resolved = {"type": "ucast", "network": network, "interface": mine.get(interface),
-                        "address": mine.get(address), "peer_address": theirs.get(address)}
-        else:
-            addresses = path.get("addresses") if isinstance(path.get("addresses"), dict) else {}
-            resolved = {"type": "ucast", "network": None, "interface": path.get("interface"),
-                        "address": addresses.get(host), "peer_address": addresses.get(peer)}
-        for key in ("address", "peer_address"):
-            resolved[key] = _split_address(resolved[key])[0]
-        out.append(resolved)
-    return out
-
-
 def pair_model(hostvars, host, defaults=None):
     """The normalised model of the pair HOST belongs to, as HOST's roles read it.
 
@@ -941,7 +686,8 @@ def pair_model(hostvars, host, defaults=None):
       stack           the cluster stack: name, units (its systemd units, in
                       start order), command (its command on a node: see
                       STACKS), paths (the paths between the nodes,
-                      heartbeat_paths, resolved for HOST: see resolve_paths())
+                      heartbeat_paths, resolved for HOST: see
+                      pair_stack_heartbeat.resolve_paths())
       resources       drbd_resources, each with every default and its device
       mountpoints     the resources' mountpoints, in order
       guest_backend   how guests run: vserver_host_backend, else
@@ -987,7 +733,7 @@ def pair_model(hostvars, host, defaults=None):
         "preferred_node": v.get(PREFERRED),
         "networks": networks,
         "stack": dict(STACKS[STACK], name=STACK, command=STACK_COMMAND,
-                      paths=resolve_paths(v.get("heartbeat_paths"), host, peer, networks)),
+                      paths=pair_stack_heartbeat.resolve_paths(v.get("heartbeat_paths"), host, peer, networks)),
         "resources": resources,
         "mountpoints": mountpoints,
         "guest_backend": (backend + [GUEST_BACKEND])[0],

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.hapair.cluster.plugins.plugin_utils import pair_model as pm
+from ansible_collections.hapair.cluster.plugins.plugin_utils import pair_stack_heartbeat
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
@@ -84,7 +85,7 @@ def test_the_defaults_are_read_from_the_roles_files():
         heartbeat = yaml.safe_load(handle)
     with open(os.path.join(TOP, "roles", "drbd", "defaults", "main.yml"), encoding="utf-8") as handle:
         drbd = yaml.safe_load(handle)
-    for key in pm.HEARTBEAT_TIMINGS:
+    for key in pair_stack_heartbeat.HEARTBEAT_TIMINGS:
         assert defaults[key] == heartbeat[key]
     assert defaults["drbd_default_ping_int"] == drbd["drbd_default_ping_int"]
     assert defaults["drbd_default_ping_timeout"] == drbd["drbd_default_ping_timeout"]
@@ -115,7 +116,7 @@ def test_deadtime_8_alone_is_refused_for_the_default_warntime():
 
 def test_the_defaults_given_are_those_checked():
     hostvars = inventory("apollo")
-    for key in pm.HEARTBEAT_TIMINGS:
+    for key in pair_stack_heartbeat.HEARTBEAT_TIMINGS:
         set_pair(hostvars, key, None)
     set_pair(hostvars, "heartbeat_deadtime", 8)
     defaults = dict(pm.role_defaults(), heartbeat_warntime=5, heartbeat_initdead=16, drbd_default_ping_int=3)
