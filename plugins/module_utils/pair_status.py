@@ -38,6 +38,8 @@ PATHS = dict(
 
 # cl_status nodestatus answers that mean "this node is in the cluster".
 NODE_UP = frozenset(("active", "up"))
+# cl_status rscstatus answers of a node that holds the group, its takeover over.
+HOLDING = frozenset(("all", "local"))
 
 _KERNEL_IN_LINUX_LINE = re.compile(r"/vmlinuz-(\S+)")
 
@@ -475,6 +477,14 @@ def problems_of(status, peer):
     up = [name for name, up in sorted(status["guests"].items()) if up]
     if status["holds_resources"] and down:
         found.append("%s: holds the group but guests are not running: %s" % (node, ", ".join(down)))
+    mon = status.get("mon") or {}
+    # Once the takeover is over (not in transition) and every guest runs,
+    # the cluster script has started Mon: without it no service is watched.
+    if (mon.get("service") and mon.get("active") is False and status["holds_resources"] and up and not down
+            and status["heartbeat"]["resources"] in HOLDING):
+        found.append("%s: holds the group and runs its guests, but %s is %s: no guest service is watched"
+                     " (systemctl start %s; journalctl -u %s says why it stopped)"
+                     % (node, mon["service"], mon.get("state") or "not running", mon["service"], mon["service"]))
     if not status["holds_any"] and up:
         found.append("%s: does not hold the group but runs guests: %s" % (node, ", ".join(up)))
     return found

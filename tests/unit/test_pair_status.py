@@ -329,6 +329,31 @@ def test_check_mode_reads_too(node, capsys):
     assert run_module(capsys, ARGS, check_mode=True)["problems"] == []
 
 
+@pytest.mark.parametrize("rsc, guest_up, problem", [
+    ("all", True, True),
+    # the takeover is not over: the cluster script starts Mon last
+    ("transition", True, False),
+    # the guests' own problem is reported; Mon waits for them
+    ("all", False, False),
+])
+def test_a_holder_without_mon_is_reported_once_its_guests_run(node, capsys, rsc, guest_up, problem):
+    node.active.discard("mon.service")
+    node.rsc = rsc
+    if guest_up:
+        node.active.add("systemd-nspawn@hubble.service")
+    problems = run_module(capsys, ARGS)["problems"]
+    mon = [p for p in problems if "mon.service" in p]
+    assert mon == (["apollo12: holds the group and runs its guests, but mon.service is inactive: no guest service"
+                    " is watched (systemctl start mon.service; journalctl -u mon.service says why it stopped)"]
+                   if problem else [])
+
+
+def test_no_mon_problem_when_mon_is_not_read(node, capsys):
+    node.active.discard("mon.service")
+    node.active.add("systemd-nspawn@hubble.service")
+    assert run_module(capsys, dict(ARGS, mon_service=""))["problems"] == []
+
+
 def test_degraded_master(node, tree, capsys):
     node.nodes["apollo13"] = "dead"
     node.links["/dev/ttyS0"] = "dead"
