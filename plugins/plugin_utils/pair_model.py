@@ -36,7 +36,11 @@ import yaml
 
 from ansible_collections.hapair.cluster.plugins.module_utils.pair_status import EVENT_DIR
 from ansible_collections.hapair.cluster.plugins.plugin_utils import pair_stack_heartbeat
-from ansible_collections.hapair.cluster.plugins.plugin_utils.pair_values import ip as _ip, split_address as _split_address
+from ansible_collections.hapair.cluster.plugins.plugin_utils.pair_values import (
+    ip as _ip,
+    is_off as _is_off,
+    split_address as _split_address,
+)
 
 # The values of a guest that neither the guest nor hapair_guest_defaults sets.
 GUEST_BUILTIN_DEFAULTS = {
@@ -89,10 +93,11 @@ GUEST_BACKEND = "nspawn"
 #              fails when the cluster manager does not answer
 #   peer NODE  prints NODE's state: active (or up) while it is in the cluster
 #   standby    gives the resource group to the peer
-# A second stack (Pacemaker) is one more entry, and a role of its own that
+# Each stack is a module with a stack_model() (see pair_stack_heartbeat). A
+# second stack (Pacemaker) is one more entry, and a role of its own that
 # installs the same command.
 STACKS = {
-    "heartbeat": {"units": pair_stack_heartbeat.UNITS},
+    "heartbeat": pair_stack_heartbeat,
 }
 STACK = "heartbeat"
 STACK_COMMAND = "/usr/local/lib/hapair/hapair-stack"
@@ -123,7 +128,6 @@ DRBD_PROTOCOLS = ("A", "B", "C")
 DRBD_IO_ERROR = ("pass_on", "call-local-io-error", "detach")
 FSTYPES = ("ext3", "ext4", "xfs", "btrfs")
 CSYNC2_AUTO = ("none", "first", "younger", "older", "bigger", "smaller", "left", "right")
-FALSE_WORDS = ("", "false", "no", "off", "0")
 
 
 # The roles whose defaults the checks see where the inventory sets nothing.
@@ -475,13 +479,6 @@ def _check_force_create_md(p, v, nodes, resources):
           % (" or ".join(nodes), nodes[-1], " (%s)" % ", ".join(disks) if disks else ""))
 
 
-def _is_off(value):
-    """False, as Ansible's bool filter reads it (an unset variable included)."""
-    if isinstance(value, str):
-        return value.strip().lower() in FALSE_WORDS
-    return value is None or value is False or (isinstance(value, int) and value == 0)
-
-
 def _check_csync2(p, v):
     for key in ("csync2_key_path", "csync2_backup_directory"):
         value = v.get(key)
@@ -683,11 +680,12 @@ def pair_model(hostvars, host, defaults=None):
       networks        {node: replication_interface, replication_address,
                       public_interface, public_address (address/prefix),
                       public_ip, public_prefix}
-      stack           the cluster stack: name, units (its systemd units, in
-                      start order), command (its command on a node: see
-                      STACKS), paths (the paths between the nodes,
-                      heartbeat_paths, resolved for HOST: see
-                      pair_stack_heartbeat.resolve_paths())
+      stack           the cluster stack: name, command (its command on a
+                      node: see STACK_COMMAND), and what the stack's module
+                      adds (pair_stack_heartbeat.stack_model): units (its
+                      systemd units, in start order), paths (the paths
+                      between the nodes resolved for HOST), starts_mon
+                      (whether the stack starts Mon after the guests)
       resources       drbd_resources, each with every default and its device
       mountpoints     the resources' mountpoints, in order
       guest_backend   how guests run: vserver_host_backend, else
@@ -732,8 +730,7 @@ def pair_model(hostvars, host, defaults=None):
         "peer": peer,
         "preferred_node": v.get(PREFERRED),
         "networks": networks,
-        "stack": dict(STACKS[STACK], name=STACK, command=STACK_COMMAND,
-                      paths=pair_stack_heartbeat.resolve_paths(v.get("heartbeat_paths"), host, peer, networks)),
+        "stack": dict(STACKS[STACK].stack_model(v, host, peer, networks), name=STACK, command=STACK_COMMAND),
         "resources": resources,
         "mountpoints": mountpoints,
         "guest_backend": (backend + [GUEST_BACKEND])[0],

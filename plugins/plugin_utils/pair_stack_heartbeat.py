@@ -18,6 +18,7 @@ import re
 
 from ansible_collections.hapair.cluster.plugins.plugin_utils.pair_values import (
     ip as _ip,
+    is_off as _is_off,
     origin as _origin,
     positive_int as _positive_int,
     split_address as _split_address,
@@ -261,3 +262,17 @@ def resolve_paths(paths, host, peer, networks):
             resolved[key] = _split_address(resolved[key])[0]
         out.append(resolved)
     return out
+
+
+def stack_model(v, host, peer, networks):
+    """Heartbeat's part of HOST's pair model (the model's "stack", less its
+    name and command): units, its systemd units in start order; paths, the
+    paths between the nodes as HOST uses them (resolve_paths); starts_mon,
+    whether the cluster script starts Mon after the guests
+    (heartbeat_cluster_manages_mon). V is the pair's effective variables,
+    NETWORKS the nodes' addresses (pair_model._node_networks)."""
+    return {
+        "units": list(UNITS),
+        "paths": resolve_paths(v.get("heartbeat_paths"), host, peer, networks),
+        "starts_mon": not _is_off(v.get("heartbeat_cluster_manages_mon")),
+    }

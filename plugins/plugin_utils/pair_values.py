@@ -12,6 +12,9 @@ __metaclass__ = type
 
 import ipaddress
 
+# What Ansible's bool filter reads as false, in a string.
+FALSE_WORDS = ("", "false", "no", "off", "0")
+
 
 def origin(key, inventory):
     """Where the value of KEY comes from, for messages."""
@@ -36,3 +39,10 @@ def ip(value):
 
 def positive_int(value):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def is_off(value):
+    """False, as Ansible's bool filter reads it (an unset variable included)."""
+    if isinstance(value, str):
+        return value.strip().lower() in FALSE_WORDS
+    return value is None or value is False or (isinstance(value, int) and value == 0)

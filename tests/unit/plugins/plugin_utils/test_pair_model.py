@@ -411,6 +411,8 @@ def test_apollo_s_model():
         {"type": "ucast", "network": "replication", "interface": "eth1", "address": "192.168.1.2",
          "peer_address": "192.168.1.1"},
         {"type": "serial", "port": "/dev/ttyS0"}]
+    assert (model["stack"]["name"], model["stack"]["units"], model["stack"]["command"], model["stack"]["starts_mon"]) == (
+        "heartbeat", ["heartbeat.service"], "/usr/local/lib/hapair/hapair-stack", True)
     assert [res["device"] for res in model["resources"]] == ["/dev/drbd0"]
     assert model["mountpoints"] == ["/srv"]
     assert (model["guest_backend"], model["guest_root"], model["guest_mountpoint"], model["guest_hook_dir"]) == (
@@ -420,6 +422,14 @@ def test_apollo_s_model():
         "hubble", "hubble.dr12.cnrs.fr", "10.10.10.12/24", "10.10.10.12", 24)
     assert hubble["services"][0]["alertevery"] == "1h"
     assert model["defaults"]["guest"]["mirror"] == "http://ftp.fr.debian.org/debian/"
+
+
+@pytest.mark.parametrize("value, starts", [(False, False), ("no", False), ("yes", True), (True, True)])
+def test_whether_the_stack_starts_mon_is_the_heartbeat_role_s_choice(value, starts):
+    hostvars = inventory("apollo")
+    for node in ("apollo12", "apollo13"):
+        hostvars[node]["heartbeat_cluster_manages_mon"] = value
+    assert pm.pair_model(hostvars, "apollo12")["stack"]["starts_mon"] is starts
 
 
 def test_the_guests_of_the_model_are_the_guests_filter_s():
