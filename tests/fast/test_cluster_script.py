@@ -8,6 +8,8 @@ import time
 import pytest
 
 GUESTS = ["hebdo", "hubble", "atlas", "ldap", "relay", "etats"]
+# The one systemctl call that reads every guest's state, in order.
+STATES = "systemctl is-active " + " ".join("systemd-nspawn@%s.service" % g for g in GUESTS)
 
 # RUNNING lists the guests whose unit has processes; RUNNING.stopping those of
 # them whose stop hangs (unit "deactivating"). STUCK_GUEST's stop hangs until
@@ -22,14 +24,26 @@ gone() {
     grep -vx "$name" "$list" > "$list.new" 2>/dev/null; mv "$list.new" "$list"
   done
 }
+state_of() {
+  # As systemd: "deactivating" while a stop hangs, "inactive" for a unit it does not know.
+  name=${1#systemd-nspawn@}; name=${name%.service}
+  if ! running; then echo inactive
+  elif grep -qx "$name" "$RUNNING.stopping" 2>/dev/null; then echo deactivating
+  else echo active; fi
+}
 case "$1" in
   is-active)
-    # As systemd: only "active" succeeds, "deactivating" fails like "inactive".
-    if ! running; then state=inactive
-    elif grep -qx "$name" "$RUNNING.stopping" 2>/dev/null; then state=deactivating
-    else state=active; fi
-    [ "$2" = --quiet ] || echo "$state"
-    [ "$state" = active ]; exit $? ;;
+    # As systemd: one line per unit; success when at least one is active.
+    shift
+    quiet=no
+    if [ "$1" = --quiet ]; then quiet=yes; shift; fi
+    rc=3
+    for unit in "$@"; do
+      state=$(state_of "$unit")
+      [ "$quiet" = yes ] || echo "$state"
+      [ "$state" = active ] && rc=0
+    done
+    exit $rc ;;
   start) if [ "$name" = "${FAIL_GUEST:-}" ]; then exit 1; fi; echo "$name" >> "$RUNNING" ;;
   stop)
     if [ "$name" = "${STUCK_GUEST:-}" ] || [ "$name" = "${UNKILLABLE_GUEST:-}" ]; then
@@ -118,7 +132,8 @@ def cluster(apollo_render, tmp_path):
 
 
 def guest_calls(log, guest):
-    return [line for line in log if "@%s." % guest in line or line.startswith("hook %s " % guest)]
+    """The calls about GUEST alone (not the one reading every guest's state)."""
+    return [line for line in log if line != STATES and ("@%s." % guest in line or line.startswith("hook %s " % guest))]
 
 
 def test_together_announces_and_launches_each_guest_in_order_then_starts_mon(cluster):
@@ -126,12 +141,11 @@ def test_together_announces_and_launches_each_guest_in_order_then_starts_mon(clu
     cluster.script.write_text(text.replace("TOGETHER=no", "TOGETHER=yes"))
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    assert log[0] == "systemctl stop mon.service"
+    assert log[:2] == ["systemctl stop mon.service", STATES]
     assert log[-1] == "systemctl start mon.service"
     # Each guest not running: announced, then started, then its post-start hook.
     for guest in GUESTS:
-        assert guest_calls(log, guest) == [
-            "systemctl is-active --quiet systemd-nspawn@%s.service" % guest,
+        assert guest_calls(log[2:], guest) == [
             "hook %s pre-start" % guest,
             "systemctl start systemd-nspawn@%s.service" % guest,
             "hook %s post-start" % guest]
@@ -146,10 +160,9 @@ def test_guests_start_one_after_the_other_by_default(cluster):
     assert "TOGETHER=no" in cluster.script.read_text()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    expected = ["systemctl stop mon.service"]
+    expected = ["systemctl stop mon.service", STATES]
     for guest in GUESTS:
-        expected += ["systemctl is-active --quiet systemd-nspawn@%s.service" % guest,
-                     "hook %s pre-start" % guest,
+        expected += ["hook %s pre-start" % guest,
                      "systemctl start systemd-nspawn@%s.service" % guest,
                      "hook %s post-start" % guest]
     expected.append("systemctl start mon.service")
@@ -171,7 +184,7 @@ def test_with_no_guest_created_yet_mon_is_not_started(cluster):
         cluster.machines.joinpath(guest).rmdir()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    assert log == ["systemctl stop mon.service"]
+    assert log == ["systemctl stop mon.service", STATES]
     assert "mon not started: no guest is created on this node yet" in proc.stderr
 
 
@@ -232,6 +245,28 @@ def test_status_stopped_when_no_guest_runs(cluster):
     assert all("%s: down" % g in proc.stderr for g in GUESTS)
 
 
+def test_status_and_start_ask_systemd_once_for_every_guest(cluster):
+    # Heartbeat runs status before each start during a takeover: one
+    # systemctl call, not one per guest.
+    _, log = cluster("status")
+    assert log == [STATES]
+    cluster.running.write_text("hubble\n")
+    _, log = cluster("start")
+    assert log.count(STATES) == 1 and not [line for line in log if "is-active --quiet" in line]
+    # A guest already up is left alone: no hook, no start.
+    assert guest_calls(log, "hubble") == []
+
+
+def test_a_state_systemctl_does_not_give_counts_as_running(cluster):
+    # systemctl answering nothing (its bus gone): the stop must fail rather
+    # than let Heartbeat unmount /srv under guests that may still run.
+    (cluster.stubs / "systemctl").write_text(SYSTEMCTL.replace('  is-active)\n', '  is-active)\n    exit 1\n'))
+    proc, _ = cluster("status")
+    assert proc.returncode == 0 and proc.stdout.strip() == "running"
+    proc, _ = cluster("stop")
+    assert proc.returncode != 0 and "still running after the stop" in proc.stderr
+
+
 def test_status_counts_a_guest_still_shutting_down_as_running(cluster):
     # systemctl is-active fails for a "deactivating" unit, whose processes still use /srv.
     cluster.running.write_text("atlas\n")
@@ -265,9 +300,9 @@ def test_stop_kills_a_guest_that_does_not_stop_in_time(cluster):
         "systemctl kill --signal=SIGKILL systemd-nspawn@atlas.service",
         "systemctl stop systemd-nspawn@atlas.service",
         "systemctl is-active systemd-nspawn@atlas.service",
-        "hook atlas post-stop",
-        # The final check that nothing is left.
-        "systemctl is-active systemd-nspawn@atlas.service"]
+        "hook atlas post-stop"]
+    # The final check that nothing is left, every guest in one call.
+    assert log[-1] == STATES
     # The guests after it in the stop order were still stopped.
     stopped = [line.split("@")[1].split(".")[0] for line in log if line.startswith("systemctl stop systemd-nspawn@")]
     assert stopped == ["etats", "relay", "ldap", "atlas", "atlas", "hubble", "hebdo"]
