@@ -80,12 +80,17 @@ def test_create_md_refused_on_a_disk_with_a_filesystem(host):
         host.run(f"rm -f /etc/drbd.d/{SIG_RES}.res; losetup -d {dev}; rm -f {img}")
 
 
+# The cluster stack's command (the pair model's stack.command).
+STACK = "/usr/local/lib/hapair/hapair-stack"
+
+
 @pytest.mark.skipif(not FULL, reason="slow: molecule test -s full")
 def test_data_written_on_one_node_is_read_on_the_other():
     """Write on the Primary, switch the resource by hand, read on the peer.
 
-    Heartbeat owns the resource group; the switch goes through it
-    (hb_standby) so that the cluster state stays consistent, then back.
+    Heartbeat owns the resource group; the switch goes through it, by the
+    stack's command (hapair-stack standby, that is hb_standby), so that the
+    cluster state stays consistent, then back.
     """
     one, two = node("node1"), node("node2")
     active = one if drbd_state(one)["role"].startswith("Primary/") else two
@@ -94,13 +99,13 @@ def test_data_written_on_one_node_is_read_on_the_other():
     active.check_output(f"echo {marker} > /srv/drbd-test && sync")
     passive = two if active is one else one
     owner = holder()
-    active.check_output("/usr/share/heartbeat/hb_standby all")
+    active.check_output(STACK + " standby")
     try:
         moved = wait_for(lambda: holder() not in (None, owner) and holder(), 420)
         assert moved, "the group did not move"
         assert passive.file("/srv/drbd-test").content_string.strip() == marker
     finally:
-        passive.check_output("/usr/share/heartbeat/hb_standby all")
+        passive.check_output(STACK + " standby")
         back = wait_for(lambda: holder() == owner, 420)
         assert back, "the group did not come back"
 

@@ -15,6 +15,14 @@ def test_preferred_node_holds_the_group():
     assert holder() == "node1"
 
 
+def test_the_stack_command_says_where_the_group_is(host):
+    # What the other roles and the playbooks read of Heartbeat (hapair-stack).
+    name = host.check_output("hostname")
+    group = host.check_output("/usr/local/lib/hapair/hapair-stack group")
+    assert group == ("all" if holder() == name else "none"), group
+    assert host.check_output("/usr/local/lib/hapair/hapair-stack peer %s" % PEER[name]) == "active"
+
+
 def test_both_links_up(host):
     peer = PEER[host.check_output("hostname")]
     links = host.check_output(f"cl_status listhblinks {peer}").split()
