@@ -121,7 +121,7 @@ def judged(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pair_healthy")
     hosts = {case: dict(fake=statuses, off_ok=off_ok) for case, (statuses, off_ok, _, _) in CASES.items()}
     inventory = write(tmp / "hosts.yml", {"all": {
-        "vars": {"hapair_nodes": ["node1", "node2"], "drbd_resources": RESOURCES},
+        "vars": {"hapair_nodes": ["node1", "node2"]},
         "children": {"cases": {"hosts": hosts}}}})
     playbook = write(tmp / "judge.yml", [{
         "name": "Judge made-up pairs", "hosts": "cases", "gather_facts": False,
@@ -160,7 +160,7 @@ def test_reading_nodes_that_cannot_be_reached_refuses(tmp_path):
     """Without statuses given, the check reads both nodes itself; nodes that
     do not answer are named, and the step is refused."""
     inventory = write(tmp_path / "hosts.yml", {"all": {
-        "vars": {"hapair_nodes": ["ghost1", "ghost2"], "drbd_resources": RESOURCES},
+        "vars": {"hapair_nodes": ["ghost1", "ghost2"]},
         "hosts": {"ghost1": {}, "ghost2": {}}}})
     playbook = write(tmp_path / "read.yml", [{
         "name": "Check a pair that does not answer", "hosts": "ghost1", "gather_facts": False,
@@ -202,7 +202,7 @@ def test_the_preflight_uses_the_rule(tmp_path):
         children[prefix] = {"hosts": {name: {"fake": status} for name, status in fake.items()},
                             "vars": {"hapair_nodes": sorted(fake)}}
     inventory = write(tmp_path / "hosts.yml", {"all": {
-        "vars": {"drbd_resources": RESOURCES, "hapair_model": {"resources": RESOURCES, "guests": []}},
+        "vars": {"hapair_model": {"resources": RESOURCES, "guests": []}},
         "children": children}})
     playbook = write(tmp_path / "preflight.yml", [{
         "name": "Preflight of made-up pairs", "hosts": "all", "gather_facts": False,
