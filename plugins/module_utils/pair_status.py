@@ -445,7 +445,7 @@ def problems_of(status, peer):
     """What is wrong, as far as this node can tell on its own."""
     found = []
     node = status["node"]
-    hb = status["heartbeat"]
+    hb = status["stack"]
     if not hb["installed"]:
         found.append("%s: Heartbeat is not installed (no cl_status)" % node)
     elif not hb["running"]:
@@ -481,7 +481,7 @@ def problems_of(status, peer):
     # Once the takeover is over (not in transition) and every guest runs,
     # the cluster script has started Mon: without it no service is watched.
     if (mon.get("service") and mon.get("active") is False and status["holds_resources"] and up and not down
-            and status["heartbeat"]["resources"] in HOLDING):
+            and status["stack"]["resources"] in HOLDING):
         found.append("%s: holds the group and runs its guests, but %s is %s: no guest service is watched"
                      " (systemctl start %s; journalctl -u %s says why it stopped)"
                      % (node, mon["service"], mon.get("state") or "not running", mon["service"], mon["service"]))
@@ -493,7 +493,7 @@ def problems_of(status, peer):
 def summary_of(status):
     """A few lines for one screen."""
     node = status["node"]
-    hb = status["heartbeat"]
+    hb = status["stack"]
     lines = []
     role = "ACTIVE (holds the group)" if status["holds_resources"] else (
         "partly active" if status["holds_any"] else "passive")
@@ -521,7 +521,7 @@ def collect(module, resources, guests, backend, peer, mon_service, event_dir=EVE
     runner = Runner(module)
     node, kernel, grub = collect_kernel()
     status = dict(node=node, kernel=kernel, grub=grub)
-    status["heartbeat"] = collect_heartbeat(module, runner, node, peer)
+    status["stack"] = dict(collect_heartbeat(module, runner, node, peer), name="heartbeat")
     status["drbd"] = collect_drbd(module, resources)
     status["events"] = read_events(event_dir, [r["name"] for r in resources])
     drbd_states = status["drbd"]["resources"]

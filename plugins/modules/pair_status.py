@@ -119,11 +119,13 @@ holds_any:
   description: Some resource is Primary or mounted here.
   returned: always
   type: bool
-heartbeat:
-  description: Heartbeat on this node.
+stack:
+  description: >-
+    The cluster stack on this node, in the same shape whatever the stack: Heartbeat, read with C(cl_status).
   returned: always
   type: dict
   contains:
+    name: {description: The stack (V(heartbeat))., type: str}
     installed: {description: C(cl_status) was found., type: bool}
     running: {description: C(cl_status hbstatus) succeeded., type: bool}
     enabled: {description: C(heartbeat.service) starts at boot (None without systemctl)., type: bool}
@@ -132,6 +134,7 @@ heartbeat:
     links: {description: "other node -> link -> C(cl_status hblinkstatus) (V(up), V(dead)).", type: dict}
     auto_failback: {description: The C(auto_failback) of ha.cf (None when not set)., type: str}
   sample:
+    name: heartbeat
     installed: true
     running: true
     enabled: true

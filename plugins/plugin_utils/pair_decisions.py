@@ -187,9 +187,9 @@ def statuses_by_node(nodes, source, var=None):
 
 def _may_take_over_alone(node, status):
     """NODE runs Heartbeat, sees every other node dead, and every disk of it is UpToDate."""
-    others = [state for name, state in status["heartbeat"].get("nodes", {}).items() if name != node]
+    others = [state for name, state in status["stack"].get("nodes", {}).items() if name != node]
     resources = status["drbd"]["resources"]
-    return (bool(status["heartbeat"].get("running")) and bool(others) and all(s == "dead" for s in others)
+    return (bool(status["stack"].get("running")) and bool(others) and all(s == "dead" for s in others)
             and bool(resources) and all(r["disk"] == "UpToDate" for r in resources))
 
 
@@ -271,7 +271,7 @@ def pair_data(nodes, read, holders, problems, resources, guests):
         if status is None:
             data["nodes"].append(dict(node=node, role="DOWN or unreadable", heartbeat=None, kernel=None, mon=None))
             continue
-        hb = status["heartbeat"]
+        hb = status["stack"]
         data["nodes"].append(dict(
             node=node, role=_node_role(status),
             heartbeat=("running" if hb["running"] else "stopped" if hb["installed"] else "not installed"),
@@ -349,13 +349,13 @@ def pair_health(nodes, statuses, off_ok=None):
     resting = []
     for node, status in read.items():
         other = _other(nodes, node)
-        hb = status["heartbeat"]
+        hb = status["stack"]
         if not hb["running"]:
             if node in off_ok and hb["installed"] and hb["enabled"] is False and not status["holds_any"]:
                 resting.append(node)
             else:
                 problems.append(HEALTH_HEARTBEAT_OFF % node)
-        elif other in read and read[other]["heartbeat"]["running"]:
+        elif other in read and read[other]["stack"]["running"]:
             seen = hb["nodes"].get(other, "unknown")
             if seen not in NODE_UP:
                 problems.append(HEALTH_HEARTBEAT_SEES % (node, other, seen))
@@ -391,7 +391,7 @@ def _runs_here(node, status):
     for res in status["drbd"]["resources"]:
         if res.get("configured") or res.get("backing") or res.get("mounted_from"):
             out.append("DRBD %s" % res["name"])
-    if status["heartbeat"]["running"]:
+    if status["stack"]["running"]:
         out.append("Heartbeat")
     return EXISTING_RUNS % (", ".join(out), node) if out else None
 

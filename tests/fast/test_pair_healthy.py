@@ -33,9 +33,9 @@ def node_status(name, peer, hb="running", sees="active", role="Secondary", cstat
     running = hb == "running"
     return dict(
         node=name,
-        heartbeat=dict(installed=True, running=running, enabled=hb != "rested",
-                       resources="local" if running else None,
-                       nodes={name: "active", peer: sees} if running else {}, links={}),
+        stack=dict(name="heartbeat", installed=True, running=running, enabled=hb != "rested",
+                   resources="local" if running else None,
+                   nodes={name: "active", peer: sees} if running else {}, links={}),
         drbd=dict(version="8.4.11", family="8.4", resources=[res]),
         holds_resources=holds, holds_any=holds,
         guests={"web1": holds},

@@ -291,10 +291,10 @@ def test_healthy_master(node, capsys):
     assert result["node"] == "apollo12"
     assert result["holds_resources"] and result["holds_any"]
     assert result["problems"] == []
-    assert result["heartbeat"]["resources"] == "all"
-    assert result["heartbeat"]["nodes"] == {"apollo12": "active", "apollo13": "active"}
-    assert result["heartbeat"]["links"] == {"apollo13": {"eth1": "up", "/dev/ttyS0": "up"}}
-    assert result["heartbeat"]["auto_failback"] == "off"
+    assert result["stack"]["resources"] == "all"
+    assert result["stack"]["nodes"] == {"apollo12": "active", "apollo13": "active"}
+    assert result["stack"]["links"] == {"apollo13": {"eth1": "up", "/dev/ttyS0": "up"}}
+    assert result["stack"]["auto_failback"] == "off"
     res = result["drbd"]["resources"][0]
     assert result["drbd"]["family"] == "8.4"
     assert (res["role"], res["peer_role"], res["healthy"], res["mounted"]) == ("Primary", "Secondary", True, True)
@@ -376,7 +376,7 @@ def test_passive_node_with_heartbeat_left_off(node, tree, capsys, monkeypatch):
     write(tree / "proc/mounts", "/dev/vda / ext4 rw 0 0\n")
     result = run_module(capsys, ARGS)
     assert not result["holds_any"] and not result["holds_resources"]
-    assert result["heartbeat"]["running"] is False and result["heartbeat"]["enabled"] is False
+    assert result["stack"]["running"] is False and result["stack"]["enabled"] is False
     assert result["problems"] == ["apollo12: Heartbeat is not running"]
     assert result["summary"][0].startswith("apollo12: passive")
 

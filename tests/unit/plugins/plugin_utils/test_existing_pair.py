@@ -27,8 +27,8 @@ def status(name, primary=False, heartbeat=True, blank=False, **res_changes):
                    % ("Primary" if primary else "Secondary"), error=None)
     res.update(res_changes)
     return dict(node=name, drbd=dict(resources=[res]),
-                heartbeat=dict(installed=True, running=heartbeat, enabled=True,
-                               nodes={name: "active", other: "active"} if heartbeat else {}),
+                stack=dict(name="heartbeat", installed=True, running=heartbeat, enabled=True,
+                           nodes={name: "active", other: "active"} if heartbeat else {}),
                 holds_any=primary, summary=["%s: %s" % (name, res["summary"])])
 
 

@@ -31,8 +31,8 @@ def status(name, peer, hb="running", sees="active", role="Secondary", cstate="Co
     running = hb == "running"
     return dict(
         node=name,
-        heartbeat=dict(installed=True, running=running, enabled=hb != "rested",
-                       nodes={name: "active", peer: sees} if running else {}),
+        stack=dict(name="heartbeat", installed=True, running=running, enabled=hb != "rested",
+                   nodes={name: "active", peer: sees} if running else {}),
         drbd=dict(resources=[res]),
         holds_resources=holds, holds_any=holds,
         guests={"web1": holds if guests_up is None else guests_up},
