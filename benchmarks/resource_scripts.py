@@ -1,7 +1,7 @@
 """What each resource script of the group costs on the node that would take it.
 
 Run as root with the lab up and the pair built (scripts/lab.sh):
-    .venv/bin/python benchmarks/resource_scripts.py [ROUNDS] [--compare FILE]
+    .venv/bin/python benchmarks/resource_scripts.py [ROUNDS] [--compare FILE]...
 During a takeover Heartbeat's ResourceManager runs each resource of
 /etc/ha.d/haresources in order, asking its status before its start. This
 times those status calls, ROUNDS times each (default 5), on the node that
@@ -9,9 +9,9 @@ does not hold the group (read-only there: nothing is started), in the
 order of haresources: the collection's own scripts (hapair-guard, cluster)
 and Heartbeat's and resource-agents' (drbddisk, Filesystem, MailTo). It
 prints the median of each, the load, and the collection's share of their
-sum. With --compare FILE, FILE (another cluster script, e.g. an older
-release's rendered one) is copied to that node and timed in the same
-rounds beside the installed one, with their ratio.
+sum. Each --compare FILE (another cluster script: an older release's, or
+one rendered for another inventory) is copied to that node and its status
+timed in the same rounds, beside the installed one.
 """
 import os
 import shlex
@@ -24,7 +24,7 @@ from labtools import PEER, holder_or_exit, node  # noqa: E402
 
 RESOURCE_DIR = "/etc/ha.d/resource.d"
 OWN = ("hapair-guard", "cluster")
-COMPARED = "/tmp/hapair-bench-cluster"
+COMPARED = "/tmp/hapair-bench-cluster-%d"
 
 
 def calls(host):
@@ -45,39 +45,39 @@ def timed(host, argv, rounds):
     return [float(e) - float(s) for s, e in (line.split() for line in out.splitlines())]
 
 
-def main(rounds, compare=None):
+def main(rounds, compare=()):
     passive = node(PEER[holder_or_exit()])
     todo = calls(passive)
-    if compare:
-        with open(compare) as handle:
+    copies = []
+    for i, path in enumerate(compare):
+        with open(path) as handle:
             text = handle.read()
-        passive.check_output("printf '%%s' %s > %s && chmod 0755 %s" % (shlex.quote(text), COMPARED, COMPARED))
-        todo.append(("cluster (compared: %s)" % os.path.basename(compare), [COMPARED, "status"]))
+        copy = COMPARED % i
+        passive.check_output("printf '%%s' %s > %s && chmod 0755 %s" % (shlex.quote(text), copy, copy))
+        copies.append(copy)
+        todo.append(("compared: %s" % path, [copy, "status"]))
     load = passive.check_output("cut -d' ' -f1 /proc/loadavg").strip()
     print("status calls on %s, %d rounds, load %s" % (passive.check_output("uname -n").strip(), rounds, load))
     medians = {}
     for label, argv in todo:
         took = timed(passive, argv, rounds)
         medians[label] = statistics.median(took)
-        print("  %-36s median %6.2f s  (min %.2f, max %.2f)" % (label, medians[label], min(took), max(took)),
+        print("  %-50s median %6.2f s  (min %.2f, max %.2f)" % (label, medians[label], min(took), max(took)),
               flush=True)
-    group = [label for label, _ in todo if not label.startswith("cluster (compared")]
+    group = [label for label, _ in todo if not label.startswith("compared: ")]
     total = sum(medians[label] for label in group)
     own = sum(medians[label] for label in group if label in OWN)
     print("the group's status calls: %.2f s, of which the collection's scripts %.2f s (%.0f %%)"
           % (total, own, 100 * own / total if total else 0))
-    if compare:
-        other = medians[todo[-1][0]]
-        print("cluster status: installed %.2f s, compared %.2f s (installed / compared %.2f)"
-              % (medians["cluster"], other, medians["cluster"] / other if other else 0))
-        passive.run("rm -f %s" % COMPARED)
+    if copies:
+        passive.run("rm -f %s" % " ".join(copies))
 
 
 if __name__ == "__main__":
     ARGS = sys.argv[1:]
-    FILE = None
-    if "--compare" in ARGS:
+    FILES = []
+    while "--compare" in ARGS:
         at = ARGS.index("--compare")
-        FILE = ARGS[at + 1]
+        FILES.append(ARGS[at + 1])
         del ARGS[at:at + 2]
-    main(int(ARGS[0]) if ARGS else 5, FILE)
+    main(int(ARGS[0]) if ARGS else 5, FILES)
