@@ -88,9 +88,11 @@ GUEST_BACKEND = "nspawn"
 # (the model's "stack"): its systemd units on a node, in start order, and its
 # command on a node, installed by the stack's role, whose arguments are the
 # same for any stack:
-#   group      prints where the resource group is, as this node sees it:
-#              all or local (held here), foreign, none, transition (moving);
-#              fails when the cluster manager does not answer
+#   group      prints which resources the cluster manager here counts as
+#              this node's: all, local, foreign or none (Heartbeat's words:
+#              the node that holds nothing of a group homed on its peer
+#              says local; the group's mounts tell where it runs), or
+#              transition while it moves them; fails when it does not answer
 #   peer NODE  prints NODE's state: active (or up) while it is in the cluster
 #   standby    gives the resource group to the peer
 # Each stack is a module with a stack_model() (see pair_stack_heartbeat). A

@@ -15,11 +15,14 @@ def test_preferred_node_holds_the_group():
     assert holder() == "node1"
 
 
-def test_the_stack_command_says_where_the_group_is(host):
-    # What the other roles and the playbooks read of Heartbeat (hapair-stack).
+def test_the_stack_command_answers_as_heartbeat(host):
+    # What the other roles and the playbooks read of Heartbeat (hapair-stack):
+    # cl_status rscstatus, in which a node that holds nothing of the group
+    # homed on its peer (node1, the preferred node) says "local" too.
     name = host.check_output("hostname")
     group = host.check_output("/usr/local/lib/hapair/hapair-stack group")
-    assert group == ("all" if holder() == name else "none"), group
+    assert group == host.check_output("cl_status rscstatus")
+    assert group in (("all", "local") if holder() == name else ("local", "none")), group
     assert host.check_output("/usr/local/lib/hapair/hapair-stack peer %s" % PEER[name]) == "active"
 
 
