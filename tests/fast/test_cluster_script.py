@@ -10,6 +10,8 @@ import pytest
 GUESTS = ["hebdo", "hubble", "atlas", "ldap", "relay", "etats"]
 # The one systemctl call that reads every guest's state, in order.
 STATES = "systemctl is-active " + " ".join("systemd-nspawn@%s.service" % g for g in GUESTS)
+# start's: Mon's unit read with the guests'.
+START_STATES = STATES + " mon.service"
 
 # RUNNING lists the guests whose unit has processes; RUNNING.stopping those of
 # them whose stop hangs (unit "deactivating"). STUCK_GUEST's stop hangs until
@@ -133,7 +135,8 @@ def cluster(apollo_render, tmp_path):
 
 def guest_calls(log, guest):
     """The calls about GUEST alone (not the one reading every guest's state)."""
-    return [line for line in log if line != STATES and ("@%s." % guest in line or line.startswith("hook %s " % guest))]
+    return [line for line in log if line not in (STATES, START_STATES)
+            and ("@%s." % guest in line or line.startswith("hook %s " % guest))]
 
 
 def test_together_announces_and_launches_each_guest_in_order_then_starts_mon(cluster):
@@ -141,11 +144,12 @@ def test_together_announces_and_launches_each_guest_in_order_then_starts_mon(clu
     cluster.script.write_text(text.replace("TOGETHER=no", "TOGETHER=yes"))
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    assert log[:2] == ["systemctl stop mon.service", STATES]
+    # Mon was not running: nothing to stop.
+    assert log[0] == START_STATES
     assert log[-1] == "systemctl start mon.service"
     # Each guest not running: announced, then started, then its post-start hook.
     for guest in GUESTS:
-        assert guest_calls(log[2:], guest) == [
+        assert guest_calls(log, guest) == [
             "hook %s pre-start" % guest,
             "systemctl start systemd-nspawn@%s.service" % guest,
             "hook %s post-start" % guest]
@@ -160,7 +164,7 @@ def test_guests_start_one_after_the_other_by_default(cluster):
     assert "TOGETHER=no" in cluster.script.read_text()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    expected = ["systemctl stop mon.service", STATES]
+    expected = [START_STATES]
     for guest in GUESTS:
         expected += ["hook %s pre-start" % guest,
                      "systemctl start systemd-nspawn@%s.service" % guest,
@@ -184,7 +188,7 @@ def test_with_no_guest_created_yet_mon_is_not_started(cluster):
         cluster.machines.joinpath(guest).rmdir()
     proc, log = cluster("start")
     assert proc.returncode == 0, proc.stderr
-    assert log == ["systemctl stop mon.service", STATES]
+    assert log == [START_STATES]
     assert "mon not started: no guest is created on this node yet" in proc.stderr
 
 
@@ -252,9 +256,18 @@ def test_status_and_start_ask_systemd_once_for_every_guest(cluster):
     assert log == [STATES]
     cluster.running.write_text("hubble\n")
     _, log = cluster("start")
-    assert log.count(STATES) == 1 and not [line for line in log if "is-active --quiet" in line]
+    assert log.count(START_STATES) == 1 and not [line for line in log if "is-active" in line and line != START_STATES]
     # A guest already up is left alone: no hook, no start.
     assert guest_calls(log, "hubble") == []
+
+
+def test_a_mon_already_running_is_stopped_before_the_guests_start(cluster):
+    cluster.running.write_text("mon\n")
+    proc, log = cluster("start")
+    assert proc.returncode == 0, proc.stderr
+    assert log[:2] == [START_STATES, "systemctl stop mon.service"]
+    assert log.index("systemctl stop mon.service") < log.index("hook %s pre-start" % GUESTS[0])
+    assert log[-1] == "systemctl start mon.service"
 
 
 def test_a_state_systemctl_does_not_give_counts_as_running(cluster):
